@@ -1,0 +1,49 @@
+/* SPDX-License-Identifier: MIT */
+/* boot: what PID 1 does before it starts services. */
+#ifndef BOXINIT_BOOT_H
+#define BOXINIT_BOOT_H
+
+#include <stdbool.h>
+
+#include "config.h"
+
+/*
+ * boot_console - route boxinit's log: the tty in @path when it is not the
+ * default, else our inherited stderr when it is open (sandbox, tests),
+ * else /dev/console. Never fails: without any, lines are dropped.
+ */
+void boot_console(const char *path);
+
+/* boot_hostname - sethostname(2) to @name; logs failures. */
+void boot_hostname(const char *name);
+
+/* boot_loopback - bring "lo" up (SIOCSIFFLAGS). Returns 0 or -errno. */
+int boot_loopback(void);
+
+/*
+ * boot_read_cmdline - the kernel command line (/proc/cmdline) as a
+ * malloc'd string, or NULL when unreadable. At most 4 KiB.
+ */
+char *boot_read_cmdline(void);
+
+/*
+ * boot_console_tty - the device of the active console ("/dev/ttyS0"),
+ * from /sys/class/tty/console/active, for a shell that needs a controlling
+ * terminal; "/dev/console" when unknown. Static storage.
+ */
+const char *boot_console_tty(void);
+
+/*
+ * boot_machine_init - true in the machine's own PID namespace (the real
+ * PID 1), false in a container or sandbox (NS_GET_PARENT, ioctl_ns(2)).
+ */
+bool boot_machine_init(void);
+
+/*
+ * boot_devkmsg_on - let userspace lines into the kernel log without the
+ * default rate limit (/proc/sys/kernel/printk_devkmsg = on), as an init
+ * that logs there must. Failures are logged.
+ */
+void boot_devkmsg_on(void);
+
+#endif

@@ -1,0 +1,238 @@
+# SPDX-License-Identifier: MIT
+"""Boot the board's kernel + initramfs under QEMU with a test configuration.
+
+The base image (build/$ARCH/initramfs.cpio.gz, made by `make image`) is not
+rebuilt per test: a second, tiny gzip'ed newc archive holding the test's
+/etc/boxinit.conf (and any other files) is appended to it, and the kernel
+unpacks concatenated archives in order, so the later files win.
+
+The serial console goes to a log file, the QEMU monitor to a unix socket.
+Every boot runs under `timeout` (hard limit HARD_TIMEOUT) and is killed by
+its process group in close(). QEMU's exit status is 0 after a kernel panic
+too, so tests judge from the log only (see assert_clean).
+"""
+import gzip
+import os
+import re
+import signal
+import socket
+import subprocess
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+ARCH = os.environ.get("ARCH", "x86_64")
+BOARD = os.environ.get("BOARD", f"qemu-{ARCH}")
+BOARD_DIR = ROOT / "board" / BOARD
+BUILD = ROOT / "build" / ARCH
+BASE_INITRD = BUILD / "initramfs.cpio.gz"
+RUN_QEMU = ROOT / "board" / "common" / "run-qemu.sh"
+
+HARD_TIMEOUT = 120          # seconds: no boot may live longer than this
+PANIC_MARKERS = ("Kernel panic", "Attempted to kill init")
+
+# Services are written as "service.NAME.KEY = VALUE" (one place to change).
+SERVICE_KEY = "service.{name}.{key}"
+
+_ESC = re.compile(r"\x1b(\[[0-9;?]*[ -/]*[@-~]|[@-Z\\-_]|c)")
+_KTIME = re.compile(r"^\[\s*\d+\.\d+\] ", re.M)
+
+
+def clean(text):
+    """Drop \\r, ESC sequences (SeaBIOS) and kernel timestamps."""
+    text = _ESC.sub("", text.replace("\r", ""))
+    return _KTIME.sub("", text)
+
+
+def quote(value):
+    """A config value in double quotes, with \\ and " escaped."""
+    return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def service(name, exec_, **keys):
+    """Config lines for one service; keyword values are written as is."""
+    lines = [f"{SERVICE_KEY.format(name=name, key='exec')} = {quote(exec_)}"]
+    for key, value in keys.items():
+        lines.append(f"{SERVICE_KEY.format(name=name, key=key)} = {value}")
+    return "\n".join(lines) + "\n"
+
+
+def newc(files):
+    """A gzip'ed newc cpio archive, owned by root, of {path: (mode, bytes)}.
+
+    Parent directories are added (mode 0755); they already exist in the base
+    image, and the kernel keeps the existing ones.
+    """
+    entries = {}
+    for path, (mode, data) in files.items():
+        parts = path.strip("/").split("/")
+        for i in range(1, len(parts)):
+            entries.setdefault("/".join(parts[:i]), (0o040755, b""))
+        entries["/".join(parts)] = (0o100000 | mode, data)
+    out = bytearray()
+
+    def add(name, mode, data, ino):
+        nameb = name.encode() + b"\0"
+        hdr = "070701" + "".join(f"{v:08X}" for v in (
+            ino, mode, 0, 0, 1, 0, len(data), 0, 0, 0, 0, len(nameb), 0))
+        out.extend(hdr.encode() + nameb)
+        out.extend(b"\0" * (-len(out) % 4))
+        out.extend(data)
+        out.extend(b"\0" * (-len(out) % 4))
+
+    for ino, name in enumerate(sorted(entries), start=1):
+        add(name, *entries[name], ino)
+    add("TRAILER!!!", 0, b"", 0)
+    out.extend(b"\0" * (-len(out) % 512))
+    return gzip.compress(bytes(out), mtime=0)
+
+
+class BootError(AssertionError):
+    pass
+
+
+class Guest:
+    """One QEMU boot. Use as a context manager (always killed on exit)."""
+
+    def __init__(self, workdir, config, files=None, append="", accel=None):
+        self.dir = Path(workdir)
+        self.log_path = self.dir / "serial.log"
+        self.mon_path = self.dir / "monitor.sock"
+        self.initrd = self.dir / "initrd.cpio.gz"
+        self.config = config
+        self.files = dict(files or {})
+        self.append = append
+        self.accel = accel or os.environ.get("ACCEL", "tcg")
+        self.proc = None
+        self.started = None
+        self.exited_at = None
+
+    # -- life cycle -----------------------------------------------------
+    def start(self):
+        if not BASE_INITRD.exists():
+            raise BootError(f"{BASE_INITRD} missing: run `make image kernel`")
+        files = {"etc/boxinit.conf": (0o644, self.config.encode())}
+        for path, value in self.files.items():
+            mode, data = value if isinstance(value, tuple) else (0o644, value)
+            files[path] = (mode, data.encode() if isinstance(data, str) else data)
+        self.initrd.write_bytes(BASE_INITRD.read_bytes() + newc(files))
+        self.log_path.write_bytes(b"")
+        env = dict(os.environ, ACCEL=self.accel, APPEND=self.append,
+                   INITRD=str(self.initrd), QEMU_IO="-display none")
+        cmd = ["timeout", "-k", "5", str(HARD_TIMEOUT), str(RUN_QEMU),
+               str(BOARD_DIR), str(BUILD),
+               "-serial", f"file:{self.log_path}",
+               "-monitor", f"unix:{self.mon_path},server,nowait"]
+        self.started = time.monotonic()
+        # Own session: close() kills timeout and qemu by this group id.
+        self.proc = subprocess.Popen(cmd, cwd=ROOT, env=env,
+                                     stdin=subprocess.DEVNULL,
+                                     stdout=subprocess.DEVNULL,
+                                     stderr=open(self.dir / "qemu.stderr", "wb"),
+                                     start_new_session=True)
+        return self
+
+    def close(self):
+        if self.proc and self.proc.poll() is None:
+            try:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+            self.proc.wait(timeout=10)
+
+    def __enter__(self):
+        return self.start()
+
+    def __exit__(self, *exc):
+        self.close()
+
+    # -- observing ------------------------------------------------------
+    def log(self):
+        """The console log so far, cleaned."""
+        return clean(self.log_path.read_bytes().decode("utf-8", "replace"))
+
+    def tail(self, n=40):
+        return "\n".join(self.log().splitlines()[-n:])
+
+    def running(self):
+        if self.proc.poll() is None:
+            return True
+        if self.exited_at is None:
+            self.exited_at = time.monotonic()
+        return False
+
+    def wait_for(self, pattern, timeout=30, count=1):
+        """Wait until regex @pattern matched @count times in the log; return
+        the matches. Fails early on a panic or when QEMU has exited."""
+        rx = re.compile(pattern, re.M)
+        deadline = time.monotonic() + timeout
+        while True:
+            alive = self.running()      # read the log after the exit check
+            text = self.log()
+            found = list(rx.finditer(text))
+            if len(found) >= count:
+                return found
+            for marker in PANIC_MARKERS:
+                if marker in text:
+                    raise BootError(f"{marker!r} while waiting for {pattern!r}:\n{self.tail()}")
+            if not alive:
+                raise BootError(f"QEMU exited (rc {self.proc.returncode}) before "
+                                f"{count} x {pattern!r}:\n{self.tail()}")
+            if time.monotonic() > deadline:
+                raise BootError(f"timeout ({timeout} s) waiting for {count} x "
+                                f"{pattern!r}:\n{self.tail()}")
+            time.sleep(0.05)
+
+    def wait_exit(self, timeout=30):
+        """Wait for QEMU to exit (guest reboot/poweroff with -no-reboot)."""
+        try:
+            rc = self.proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            raise BootError(f"QEMU still running after {timeout} s:\n{self.tail()}")
+        self.running()
+        return rc
+
+    def elapsed(self):
+        end = self.exited_at or time.monotonic()
+        return end - self.started
+
+    # -- acting ---------------------------------------------------------
+    def monitor(self, command, timeout=5):
+        """Send one HMP command to the QEMU monitor; return its raw output."""
+        deadline = time.monotonic() + timeout
+        while True:
+            s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            try:
+                s.connect(str(self.mon_path))
+                break
+            except (FileNotFoundError, ConnectionRefusedError):
+                s.close()
+                if time.monotonic() > deadline:
+                    raise BootError(f"no QEMU monitor at {self.mon_path}")
+                time.sleep(0.05)
+        with s:
+            s.settimeout(timeout)
+            out = self._read_prompt(s, deadline)
+            s.sendall(command.encode() + b"\n")
+            out += self._read_prompt(s, deadline)
+        return out
+
+    @staticmethod
+    def _read_prompt(s, deadline):
+        buf = b""
+        while not buf.endswith(b"(qemu) ") and time.monotonic() < deadline:
+            chunk = s.recv(4096)
+            if not chunk:
+                break
+            buf += chunk
+        return buf.decode("utf-8", "replace")
+
+    def ctrl_alt_del(self):
+        self.monitor("sendkey ctrl-alt-delete")
+
+
+def assert_clean(text, reboot="Restarting system"):
+    """No panic, and the kernel's "reboot: ..." line was reached."""
+    for marker in PANIC_MARKERS:
+        assert marker not in text, f"{marker!r} in console log"
+    assert f"reboot: {reboot}" in text, f"no 'reboot: {reboot}' in console log"

@@ -1,0 +1,44 @@
+import os
+import sys
+
+import pytest
+
+sys.path.insert(0, os.path.dirname(__file__))
+from sandbox import Boxinit, TestCgroups, make_rootfs  # noqa: E402
+
+
+@pytest.fixture
+def sandbox(tmp_path):
+    """sandbox(config_text, files={}) -> a running Boxinit as PID 1 of new namespaces."""
+    started = []
+
+    def start(config_text, files=None):
+        root = make_rootfs(str(tmp_path / f"root{len(started)}"), config_text, files)
+        cg = TestCgroups(f"boxinit-test-{os.getpid()}-{len(started)}")
+        b = Boxinit.sandbox(root, cgroups=cg)
+        started.append(b)
+        return b
+
+    if os.geteuid() != 0:
+        pytest.skip("the sandbox needs root (namespaces, chroot)")
+    yield start
+    for b in started:
+        b.close()
+
+
+@pytest.fixture
+def supervisor(tmp_path):
+    """supervisor(config_text) -> a running Boxinit that is not PID 1."""
+    started = []
+
+    def start(config_text):
+        path = tmp_path / f"boxinit{len(started)}.conf"
+        path.write_text(config_text)
+        cg = TestCgroups(f"boxinit-test-{os.getpid()}-s{len(started)}")
+        b = Boxinit.supervisor(str(path), cgroups=cg)
+        started.append(b)
+        return b
+
+    yield start
+    for b in started:
+        b.close()
