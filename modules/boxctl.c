@@ -58,8 +58,8 @@ static int ask(const char *path, const char *req, char *body, size_t blen,
 	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
 	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
 		return -errno;
-	if (send(fd, req, strlen(req), MSG_NOSIGNAL) < 0)
-		return -errno;
+	/* a refusal may arrive before we even sent: read the reply anyway */
+	(void)!send(fd, req, strlen(req), MSG_NOSIGNAL);
 	n = recv(fd, pkt, sizeof(pkt) - 1, 0);
 	if (n <= 0)
 		return n < 0 ? -errno : -ECONNRESET;
@@ -118,9 +118,12 @@ static int show_log(const char *path, long lines, bool follow)
 			off = st.st_size;
 		}
 	}
+	/* the start of the last @lines lines (a final '\n' ends the last one) */
 	p = buf ? buf + len : NULL;
-	while (buf && p > buf) {
-		if (p[-1] == '\n' && p != buf + len && ++seen > lines)
+	if (p && p > buf && p[-1] == '\n')
+		p--;
+	while (p && p > buf) {
+		if (p[-1] == '\n' && ++seen == lines)
 			break;
 		p--;
 	}

@@ -23,7 +23,7 @@ static struct {
 	uint64_t reported;      /* dropped lines already reported */
 	int kmsg;               /* /dev/kmsg, or -1 */
 	uint64_t file_errors;
-	char dir[96];           /* per-service log files, "" = none */
+	char dir[200];          /* per-service log files, "" = none */
 	struct log_file self;   /* boxinit.log */
 } lg = { .fd = -1, .level = LOG_LV_INFO, .kmsg = -1, .self = { .fd = -1 } };
 
@@ -168,7 +168,7 @@ static int file_path(char *buf, size_t len, const char *name, const char *suffix
 
 void log_file_open(struct log_file *lf, const char *name)
 {
-	char path[160];
+	char path[256];
 	struct stat st;
 
 	lf->fd = -1;
@@ -190,7 +190,7 @@ void log_file_close(struct log_file *lf)
 /* Append one stamped line; rotate NAME.log to NAME.log.1 past the cap. */
 static void file_put(struct log_file *lf, const char *name, const char *line, size_t n)
 {
-	char path[160], old[160];
+	char path[256], old[256];
 
 	if (lf->fd < 0)
 		return;

@@ -28,14 +28,15 @@ def sandbox(tmp_path):
 
 @pytest.fixture
 def supervisor(tmp_path):
-    """supervisor(config_text) -> a running Boxinit that is not PID 1."""
+    """supervisor(config_text, args=()) -> a running Boxinit that is not PID 1."""
     started = []
 
-    def start(config_text):
+    def start(config_text, args=()):
         path = tmp_path / f"boxinit{len(started)}.conf"
         path.write_text(config_text)
         cg = TestCgroups(f"boxinit-test-{os.getpid()}-s{len(started)}")
-        b = Boxinit.supervisor(str(path), cgroups=cg)
+        b = Boxinit.supervisor(str(path), cgroups=cg, args=args)
+        b.config_path = str(path)
         started.append(b)
         return b
 

@@ -35,9 +35,10 @@ def make_rootfs(root, config_text, extra_files=None):
                              check=True).stdout.split()
     for a in applets:
         p = os.path.join(root, "bin", a)
-        if not os.path.lexists(p) and a != "busybox":
+        if not os.path.lexists(p) and a not in ("busybox", "init"):
             os.symlink("busybox", p)
     shutil.copy2(static_boxinit(), os.path.join(root, "init"))
+    os.symlink("../init", os.path.join(root, "bin/boxctl"))
     with open(os.path.join(root, "etc/boxinit.conf"), "w") as f:
         f.write(config_text)
     for path, text in (extra_files or {}).items():
@@ -193,8 +194,9 @@ class Boxinit:
         return cls(argv, cgroups=cgroups)
 
     @classmethod
-    def supervisor(cls, config_path, binary=None, cgroups=None):
-        return cls([binary or host_boxinit(), "--config", config_path], cgroups=cgroups)
+    def supervisor(cls, config_path, binary=None, cgroups=None, args=()):
+        return cls([binary or host_boxinit(), "--config", config_path, *args],
+                   cgroups=cgroups)
 
     def boxinit_pid(self, timeout=5.0):
         """Host pid of boxinit itself (the unshare child, or the process)."""

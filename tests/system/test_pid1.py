@@ -143,3 +143,25 @@ def test_missing_config_keeps_running(sandbox):
     b.out.wait_for("fatal: no services configured")
     time.sleep(0.3)
     assert b.proc.poll() is None, "PID 1 exited"
+
+
+def test_boxctl_poweroff_from_a_oneshot_service(sandbox):
+    b = sandbox("""
+service.web.exec = /bin/sleep 1000
+service.off.exec = /bin/sh -c "boxctl status; boxctl poweroff"
+service.off.type = oneshot
+service.off.after = web
+""")
+    b.wait_exit(timeout=20)
+    text = b.out.text()
+    assert re.search(r"^off: web +running", text, re.M), text
+    assert "boxctl: power off" in text
+    assert "powering off" in text
+
+
+def test_logs_go_to_run(sandbox):
+    b = sandbox("""
+service.chat.exec = /bin/sh -c "echo one; echo two; exec sleep 1000"
+service.reader.exec = /bin/sh -c "sleep 0.5; cat /run/boxinit/chat.log; exec sleep 1000"
+""")
+    b.out.wait_for(lambda t: t.startswith("reader: [") and t.endswith("chat: two"))
