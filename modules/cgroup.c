@@ -217,8 +217,9 @@ static int self_path(const char *ctrls, char *out, size_t len)
 
 		if (!c2)
 			continue;
+		/* "ID:CONTROLLERS:PATH" */
+		*c1 = '\0';
 		*c2 = '\0';
-		line[strcspn(line, "\n")] = '\0';
 		c2[1 + strcspn(c2 + 1, "\n")] = '\0';
 		if (ctrls ? !strcmp(c1 + 1, ctrls) : (!strcmp(line, "0") && c1[1] == '\0')) {
 			snprintf(out, len, "%s", c2 + 1);

@@ -17,6 +17,7 @@ import re
 import signal
 import socket
 import subprocess
+import threading
 import time
 from pathlib import Path
 
@@ -94,8 +95,11 @@ class BootError(AssertionError):
 class Guest:
     """One QEMU boot. Use as a context manager (always killed on exit)."""
 
-    def __init__(self, workdir, config, files=None, append="", accel=None):
+    def __init__(self, workdir, config, files=None, append="", accel=None,
+                 serial_input=False):
         self.dir = Path(workdir)
+        self.serial_input = serial_input
+        self.ser_path = self.dir / "serial.sock"
         self.log_path = self.dir / "serial.log"
         self.mon_path = self.dir / "monitor.sock"
         self.initrd = self.dir / "initrd.cpio.gz"
@@ -121,7 +125,9 @@ class Guest:
                    INITRD=str(self.initrd), QEMU_IO="-display none")
         cmd = ["timeout", "-k", "5", str(HARD_TIMEOUT), str(RUN_QEMU),
                str(BOARD_DIR), str(BUILD),
-               "-serial", f"file:{self.log_path}",
+               *(["-chardev", f"socket,id=ser0,path={self.ser_path},server=on,"
+                  f"wait=off,logfile={self.log_path}", "-serial", "chardev:ser0"]
+                 if self.serial_input else ["-serial", f"file:{self.log_path}"]),
                "-monitor", f"unix:{self.mon_path},server,nowait"]
         self.started = time.monotonic()
         # Own session: close() kills timeout and qemu by this group id.
@@ -226,6 +232,23 @@ class Guest:
                 break
             buf += chunk
         return buf.decode("utf-8", "replace")
+
+    def type(self, text):
+        """Type @text on the serial console (Guest(serial_input=True))."""
+        if getattr(self, "_ser", None) is None:
+            s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            s.connect(str(self.ser_path))
+            self._ser = s           # stays connected: closing would hang up
+            # QEMU logs only what the socket takes: keep reading it
+            threading.Thread(target=self._drain, daemon=True).start()
+        self._ser.sendall(text.encode())
+
+    def _drain(self):
+        try:
+            while self._ser.recv(4096):
+                pass
+        except OSError:
+            pass
 
     def ctrl_alt_del(self):
         self.monitor("sendkey ctrl-alt-delete")
