@@ -35,6 +35,23 @@ void boot_console(const char *path)
 		log_open(fd);
 }
 
+void boot_stdio(void)
+{
+	for (int fd = 0; fd <= 2; fd++) {
+		int n;
+
+		if (fcntl(fd, F_GETFD) >= 0)
+			continue;
+		n = open("/dev/console", O_RDWR | O_NOCTTY);
+		if (n < 0)
+			n = open("/dev/null", O_RDWR);
+		if (n >= 0 && n != fd) {
+			dup2(n, fd);
+			close(n);
+		}
+	}
+}
+
 void boot_hostname(const char *name)
 {
 	if (sethostname(name, strlen(name)) < 0)

@@ -14,6 +14,13 @@
  */
 void boot_console(const char *path);
 
+/*
+ * boot_stdio - make sure fds 0, 1 and 2 are open (the kernel leaves them
+ * closed when it found no /dev/console), on /dev/console or else
+ * /dev/null, so that no later open() lands on them by accident.
+ */
+void boot_stdio(void);
+
 /* boot_hostname - sethostname(2) to @name; logs failures. */
 void boot_hostname(const char *name);
 

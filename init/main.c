@@ -378,25 +378,25 @@ int main(int argc, char **argv)
 	if (check)
 		return run_check(g.config_path);
 
+	/* 1. API filesystems and console (first: nothing may take fds 0-2) */
+	if (g.pid1) {
+		boot_stdio();
+		if (mount_api_filesystems())
+			fatal = "API filesystems could not be mounted";
+		boot_stdio();
+		boot_console(NULL);
+		if (!logdir)
+			logdir = RUN_LOG_DIR;
+	}
 	r = signals_block();
 	if (r < 0) {
-		fprintf(stderr, "boxinit: signalfd: %s\n", strerror(-r));
+		log_err("signalfd: %s", strerror(-r));
 		if (!g.pid1)
 			return 1;
 	}
 	g.sig.fd = r;
 	g.sig.fn = on_signal;
-
-	/* 1. API filesystems and console */
-	if (g.pid1) {
-		int failures = mount_api_filesystems();
-
-		boot_console(NULL);
-		if (failures)
-			fatal = "API filesystems could not be mounted";
-		if (!logdir)
-			logdir = RUN_LOG_DIR;
-	} else {
+	if (!g.pid1) {
 		boot_console(NULL);
 		if (prctl(PR_SET_CHILD_SUBREAPER, 1) < 0)
 			log_warn("PR_SET_CHILD_SUBREAPER: %s", strerror(errno));
