@@ -300,8 +300,11 @@ fail:
 		close(p[0]);
 	if (p[1] >= 0)
 		close(p[1]);
-	log_err("%s: %s %s: %s", name_of(s), what ? what : "start",
-		c->argv && c->argv[0] ? c->argv[0] : "?", strerror(-pid));
+	if (what && strcmp(what, "exec"))
+		log_err("%s: %s: %s", name_of(s), what, strerror(-pid));
+	else
+		log_err("%s: exec %s: %s", name_of(s),
+			c->argv && c->argv[0] ? c->argv[0] : "?", strerror(-pid));
 	/* A start that fails is a failed run: same restart rules. */
 	set_state(s, SVC_RUNNING);
 	exited(s, 127 << 8);
@@ -665,6 +668,7 @@ static void exited(struct service *s, int wstatus)
 
 bool supervise_child_exited(pid_t pid, int wstatus)
 {
+	wstatus = process_reaped(pid, wstatus);
 	for (size_t i = 0; i < nsvcs; i++) {
 		if (svcs[i]->pid == pid) {
 			exited(svcs[i], wstatus);

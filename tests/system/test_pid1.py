@@ -27,7 +27,8 @@ service.env.workdir = /tmp
     line = b.out.wait_for("env: G=")[0][1]
     assert "G=hi there" in line
     assert "PWD=/tmp" in line
-    assert "HOST=sandbox-host" in line
+    # each service has its own UTS namespace: hostname defaults to its name
+    assert "HOST=env" in line
     assert "/bin" in line.split("PATH=")[1]
 
 
