@@ -20,7 +20,8 @@ void boot_console(const char *path)
 	int fd = -1;
 
 	if (path && strcmp(path, "/dev/console")) {
-		fd = open(path, O_WRONLY | O_NOCTTY | O_CLOEXEC);
+		/* O_NONBLOCK: a serial line without carrier must not block boot */
+		fd = open(path, O_WRONLY | O_NOCTTY | O_CLOEXEC | O_NONBLOCK);
 		if (fd < 0)
 			log_err("console %s: %s; keeping the default", path,
 				strerror(errno));

@@ -13,20 +13,31 @@ static int epfd = -1;
 static int tfd = -1;
 static uint64_t armed_ms;       /* deadline the timerfd holds, 0 = none */
 
+/* The batch being dispatched: loop_del() forgets a handler's pending
+ * events in it, so a handler freed by an earlier event is never called. */
+static struct epoll_event *batch;
+static int batch_n;
+
 #define TIMER_TAG ((void *)1)   /* epoll data for the timerfd */
 
 int loop_init(void)
 {
 	struct epoll_event ev = { .events = EPOLLIN, .data.ptr = TIMER_TAG };
 
+	int r;
+
 	epfd = epoll_create1(EPOLL_CLOEXEC);
 	if (epfd < 0)
 		return -errno;
 	tfd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
-	if (tfd < 0)
-		return -errno;
-	if (epoll_ctl(epfd, EPOLL_CTL_ADD, tfd, &ev) < 0)
-		return -errno;
+	if (tfd < 0 || epoll_ctl(epfd, EPOLL_CTL_ADD, tfd, &ev) < 0) {
+		r = -errno;
+		if (tfd >= 0)
+			close(tfd);
+		close(epfd);
+		epfd = tfd = -1;
+		return r;
+	}
 	return 0;
 }
 
@@ -54,6 +65,9 @@ int loop_mod(struct loop_handler *h, uint32_t events)
 
 int loop_del(struct loop_handler *h)
 {
+	for (int i = 0; i < batch_n; i++)
+		if (batch[i].data.ptr == h)
+			batch[i].data.ptr = NULL;
 	if (epoll_ctl(epfd, EPOLL_CTL_DEL, h->fd, NULL) < 0)
 		return -errno;
 	h->events = 0;
@@ -86,7 +100,11 @@ int loop_wait_once(void (*on_timer)(void))
 	n = epoll_wait(epfd, evs, (int)(sizeof(evs) / sizeof(evs[0])), -1);
 	if (n < 0)
 		return errno == EINTR ? 0 : -errno;
+	batch = evs;
+	batch_n = n;
 	for (int i = 0; i < n; i++) {
+		if (!evs[i].data.ptr)
+			continue;       /* its handler went away during this batch */
 		if (evs[i].data.ptr == TIMER_TAG) {
 			uint64_t ticks;
 
@@ -100,5 +118,7 @@ int loop_wait_once(void (*on_timer)(void))
 			h->fn(h, evs[i].events);
 		}
 	}
+	batch = NULL;
+	batch_n = 0;
 	return 0;
 }

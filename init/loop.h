@@ -26,7 +26,8 @@ int loop_init(void);
 /*
  * loop_add / loop_mod / loop_del - register, change or remove @h for
  * @events (EPOLLIN, EPOLLOUT...). Return 0 or -errno (EPERM: @h->fd is a
- * regular file or otherwise not pollable).
+ * regular file or otherwise not pollable). After loop_del, @h may be
+ * freed at once: events already fetched for it are dropped.
  */
 int loop_add(struct loop_handler *h, uint32_t events);
 int loop_mod(struct loop_handler *h, uint32_t events);

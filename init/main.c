@@ -26,6 +26,7 @@
 #include <sys/reboot.h>
 #include <sys/signalfd.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "boot.h"
@@ -52,6 +53,7 @@ static struct {
 	struct loop_handler sig;
 	struct loop_handler con;        /* console, watched while output waits */
 	bool stopping;
+	bool shutdown_killed;           /* SIGKILL sent to what was left */
 	int shutdown_cmd;               /* RB_* for PID 1 */
 	uint64_t shutdown_deadline_ms;
 } g = { .sig = { .fd = -1 }, .con = { .fd = -1 } };
@@ -163,13 +165,16 @@ static int reload(char *msg, size_t len)
 		free(cfg);
 		return -EINVAL;
 	}
-	log_set_level(cfg->loglevel);
-	if (g.pid1)
-		boot_hostname(cfg->hostname);
-	if (supervise_reload(cfg) < 0) {
-		snprintf(msg, len, "reload failed: see the log");
-		return -ENOMEM;
+	int loglevel = cfg->loglevel;
+	int r = supervise_reload(cfg);          /* owns (or freed) cfg now */
+
+	if (r < 0) {
+		snprintf(msg, len, "reload failed (%s): nothing changed", strerror(-r));
+		return r;
 	}
+	log_set_level(loglevel);
+	if (g.pid1)
+		boot_hostname(supervise_config()->hostname);
 	snprintf(msg, len, "configuration reloaded");
 	return 0;
 }
@@ -224,6 +229,8 @@ static void on_signal(struct loop_handler *h, uint32_t events)
 	}
 }
 
+static void finish(void) __attribute__((noreturn));
+
 static void on_console(struct loop_handler *h, uint32_t events)
 {
 	log_flush();
@@ -234,10 +241,18 @@ static void on_timer(void)
 	supervise_on_timer();
 	control_on_timer();
 	if (g.stopping && g.shutdown_deadline_ms && now_ms() >= g.shutdown_deadline_ms) {
-		log_warn("shutdown: %zu services still running after %u ms grace: killing",
-			 supervise_running(), SHUTDOWN_GRACE_MS);
-		supervise_kill_all();
-		g.shutdown_deadline_ms = 0;
+		if (!g.shutdown_killed) {
+			log_warn("shutdown: %zu services still running after %u ms grace: killing",
+				 supervise_running(), SHUTDOWN_GRACE_MS);
+			supervise_kill_all();
+			g.shutdown_killed = true;
+			g.shutdown_deadline_ms = now_ms() + SHUTDOWN_GRACE_MS;
+		} else {
+			/* unkillable (D state): shut down regardless */
+			log_err("shutdown: %zu services survived SIGKILL: going on without them",
+				supervise_running());
+			finish();
+		}
 	}
 }
 
@@ -279,6 +294,8 @@ static uint64_t earliest(uint64_t a, uint64_t b)
 
 static void __attribute__((noreturn)) run_loop(void)
 {
+	unsigned failures = 0;
+
 	for (;;) {
 		uint64_t d;
 
@@ -290,8 +307,15 @@ static void __attribute__((noreturn)) run_loop(void)
 		loop_set_deadline(d);
 		watch_console();
 		if (loop_wait_once(on_timer) < 0) {
-			log_err("epoll_wait: %s", strerror(errno));
-			loop_set_deadline(0);
+			/* should never happen: never spin on it either */
+			struct timespec ts = { .tv_sec = 1 };
+
+			if (failures++ < 10)
+				log_err("epoll_wait: %s", strerror(errno));
+			nanosleep(&ts, NULL);
+			reap();
+		} else {
+			failures = 0;
 		}
 	}
 }
@@ -316,7 +340,7 @@ static void prepare_emergency(const struct config *cfg, const char *why)
 	}
 	log_err("fatal: %s; starting emergency shell %s", why, argv[0]);
 	snprintf(g.emergency.name, sizeof(g.emergency.name), "emergency");
-	g.emergency.exec = cfg->emergency;
+	g.emergency.exec = argv[0];     /* cfg may be freed by a reload */
 	g.emergency.argv = argv;
 	g.emergency.restart = RESTART_ALWAYS;
 	g.emergency.stop_signal = SIGKILL;
@@ -450,9 +474,15 @@ int main(int argc, char **argv)
 	if (r < 0)
 		log_warn("cgroup: none usable (%s): services run without limits",
 			 strerror(-r));
-	r = loop_init();
-	if (r < 0)
-		log_err("event loop: %s", strerror(-r));
+	while ((r = loop_init()) < 0) {
+		/* without it nothing can be supervised: as PID 1, keep trying */
+		struct timespec ts = { .tv_sec = 1 };
+
+		log_err("event loop: %s%s", strerror(-r), g.pid1 ? "; retrying" : "");
+		if (!g.pid1)
+			return 1;
+		nanosleep(&ts, NULL);
+	}
 	if (g.sig.fd >= 0 && loop_add(&g.sig, EPOLLIN) < 0)
 		log_err("watch signalfd: %s", strerror(errno));
 	r = control_open(socket_path, &ctl_ops);

@@ -115,18 +115,20 @@ static int show_log(const char *path, long lines, bool follow)
 		}
 		if (i && fstat(fd, &st) == 0) {
 			ino = st.st_ino;
-			off = st.st_size;
+			off = lseek(fd, 0, SEEK_CUR);   /* what we printed, no more */
 		}
 	}
 	/* the start of the last @lines lines (a final '\n' ends the last one) */
 	p = buf ? buf + len : NULL;
 	if (p && p > buf && p[-1] == '\n')
 		p--;
-	while (p && p > buf) {
+	while (p && p > buf && lines > 0) {
 		if (p[-1] == '\n' && ++seen == lines)
 			break;
 		p--;
 	}
+	if (lines == 0)
+		p = buf ? buf + len : NULL;
 	if (buf)
 		fputs(p, stdout);
 	free(buf);
@@ -140,7 +142,14 @@ static int show_log(const char *path, long lines, bool follow)
 		nanosleep(&ts, NULL);
 		if (stat(path, &st) < 0)
 			continue;
-		if (st.st_ino != ino) {         /* rotated: a new file */
+		if (st.st_ino != ino) {         /* rotated: finish the old one */
+			_cleanup_fd_ int ofd = open(old, O_RDONLY | O_CLOEXEC);
+			struct stat ost;
+
+			if (ofd >= 0 && fstat(ofd, &ost) == 0 && ost.st_ino == ino &&
+			    lseek(ofd, off, SEEK_SET) >= 0)
+				while ((n = read(ofd, chunk, sizeof(chunk))) > 0)
+					(void)!fwrite(chunk, 1, (size_t)n, stdout);
 			ino = st.st_ino;
 			off = 0;
 		}
@@ -177,7 +186,16 @@ int boxctl_main(int argc, char **argv)
 		switch (opt) {
 		case 's': path = optarg; break;
 		case 'j': json = true; break;
-		case 'n': lines = strtol(optarg, NULL, 10); break;
+		case 'n': {
+			char *end;
+
+			lines = strtol(optarg, &end, 10);
+			if (*end || lines < 0) {
+				fprintf(stderr, "boxctl: -n %s: expected a number of lines\n", optarg);
+				return 1;
+			}
+			break;
+		}
 		case 'f': follow = true; break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 1;
@@ -215,7 +233,7 @@ int boxctl_main(int argc, char **argv)
 		return code == CTL_NOT_FOUND ? 3 : 1;
 	}
 	if (!strcmp(verb, "log"))
-		return show_log(body, lines > 0 ? lines : 50, follow);
+		return show_log(body, lines, follow);
 	if (msg[0] && strcmp(verb, "status"))
 		printf("%s\n", msg);
 	return 0;

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* cgroup: per-service cgroups on v2, v1 or hybrid hosts. See cgroup.h. */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -44,6 +45,7 @@ static struct hier hs[CG_MAX_HIER];
 static size_t nh;
 static char subtree[32];
 static bool moved_to_leaf;      /* v2: boxinit lives in base/init */
+static char enabled_in_cur[40]; /* v2: "+cpu +memory" we enabled above us */
 static unsigned warned;         /* one warning per missing knob */
 
 /* ---- small file helpers ---------------------------------------------- */
@@ -357,10 +359,28 @@ static void setup_v2(struct hier *h)
 			strcat(ctl, " +");
 			strcat(ctl, ctrl_names[i].name);
 		}
-	/* the parent first (it may already delegate them), then our subtree */
+	/* the parent first (it may already delegate them; we undo only what
+	 * we add, at teardown), then our subtree */
+	{
+		char had[256] = "";
+		unsigned before = get(h->cur, "cgroup.subtree_control", had, sizeof(had)) > 0
+					  ? ctrl_mask(had) : 0;
+
+		enabled_in_cur[0] = '\0';
+		for (size_t i = 0; i < ARRAY_SIZE(ctrl_names); i++) {
+			unsigned bit = ctrl_names[i].bit;
+
+			if ((h->ctrls & bit) && bit != CT_CPUACCT && !(before & bit)) {
+				strcat(enabled_in_cur, " -");
+				strcat(enabled_in_cur, ctrl_names[i].name);
+			}
+		}
+	}
 	r = put(h->cur, "cgroup.subtree_control", ctl + 1);
-	if (r < 0)
+	if (r < 0) {
 		log_warn("cgroup: enable \"%s\" in %s: %s", ctl + 1, h->cur, strerror(-r));
+		enabled_in_cur[0] = '\0';
+	}
 	r = put(h->base, "cgroup.subtree_control", ctl + 1);
 	if (r < 0)
 		log_err("cgroup: enable \"%s\" in %s: %s; services run without those limits",
@@ -669,42 +689,95 @@ int cgroup_oom_ack(const char *name, int fd, uint64_t *count)
 	return 0;
 }
 
-/* Read the pids of @dir/cgroup.procs into @pids (at most @max). */
-static int read_procs(const char *dir, pid_t *pids, int max)
+/*
+ * Call @fn for every pid in @dir/cgroup.procs, read whole in chunks (a
+ * number is used only once its end is seen). Returns the count, or -errno.
+ */
+static int for_each_proc(const char *dir, void (*fn)(pid_t, void *), void *arg)
 {
-	char buf[4096];
-	ssize_t n = get(dir, "cgroup.procs", buf, sizeof(buf));
-	int k = 0;
-	char *p = buf, *end;
+	char path[320], buf[4096];
+	_cleanup_fd_ int fd = -1;
+	long v = -1;
+	int count = 0;
+	ssize_t n;
 
-	if (n < 0)
-		return (int)n;
-	while (k < max) {
-		long v = strtol(p, &end, 10);
-
-		if (end == p)
-			break;
-		pids[k++] = (pid_t)v;
-		p = end;
+	snprintf(path, sizeof(path), "%s/cgroup.procs", dir);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	while ((n = read(fd, buf, sizeof(buf))) > 0) {
+		for (ssize_t i = 0; i < n; i++) {
+			if (buf[i] >= '0' && buf[i] <= '9') {
+				v = (v < 0 ? 0 : v * 10) + (buf[i] - '0');
+				if (v > 0x7fffffff)
+					return -EINVAL;
+			} else if (v >= 0) {
+				fn((pid_t)v, arg);
+				count++;
+				v = -1;
+			}
+		}
 	}
-	return k;
+	if (n < 0)
+		return -errno;
+	if (v >= 0) {
+		fn((pid_t)v, arg);
+		count++;
+	}
+	return count;
+}
+
+static void count_one(pid_t pid, void *arg)
+{
 }
 
 int cgroup_nprocs(const char *name)
 {
 	char dir[320];
-	pid_t pids[512];
 
 	if (cgroup_path(0, name, dir, sizeof(dir)) < 0)
 		return -ENOENT;
-	return read_procs(dir, pids, (int)ARRAY_SIZE(pids));
+	return for_each_proc(dir, count_one, NULL);
+}
+
+/* The pids a kill walk has signalled (killed children of boxinit stay
+ * listed as zombies until reaped: never signal one twice). */
+struct kill_walk {
+	pid_t *done;
+	size_t n, cap;
+	int fresh;              /* signalled in this pass */
+	bool oom;
+};
+
+static void kill_one(pid_t pid, void *arg)
+{
+	struct kill_walk *w = arg;
+
+	for (size_t i = 0; i < w->n; i++)
+		if (w->done[i] == pid)
+			return;
+	if (w->n == w->cap) {
+		size_t cap = w->cap ? w->cap * 2 : 64;
+		pid_t *d = realloc(w->done, cap * sizeof(*d));
+
+		if (!d) {
+			w->oom = true;
+			kill(pid, SIGKILL);     /* still kill; may repeat */
+			return;
+		}
+		w->done = d;
+		w->cap = cap;
+	}
+	w->done[w->n++] = pid;
+	if (kill(pid, SIGKILL) == 0)
+		w->fresh++;
 }
 
 int cgroup_kill(const char *name)
 {
+	struct kill_walk w = { 0 };
 	char dir[320];
-	pid_t pids[512];
-	int total = 0;
+	int total = 0, r = 0;
 
 	for (size_t i = 0; i < nh; i++) {
 		if (!hs[i].has_kill)
@@ -715,16 +788,16 @@ int cgroup_kill(const char *name)
 	}
 	if (cgroup_path(0, name, dir, sizeof(dir)) < 0)
 		return 0;
+	/* until a pass finds nobody new (a fork racing us shows up next pass) */
 	for (int pass = 0; pass < 100; pass++) {
-		int n = read_procs(dir, pids, (int)ARRAY_SIZE(pids));
-
-		if (n <= 0)
-			return n < 0 && total == 0 ? n : total;
-		for (int k = 0; k < n; k++)
-			if (kill(pids[k], SIGKILL) == 0)
-				total++;
+		w.fresh = 0;
+		r = for_each_proc(dir, kill_one, &w);
+		if (r <= 0 || (w.fresh == 0 && !w.oom))
+			break;
+		total += w.fresh;
 	}
-	return total;
+	free(w.done);
+	return r < 0 && total == 0 ? r : total;
 }
 
 int cgroup_usage(const char *name, uint64_t *cpu_us, uint64_t *mem_bytes)
@@ -779,6 +852,26 @@ int cgroup_service_remove(const char *name, unsigned wait_ms)
 	return first;
 }
 
+/* rmdir every service cgroup left below @base (not boxinit's leaf). */
+static void remove_children(const char *base)
+{
+	char path[320];
+	DIR *d = opendir(base);
+	struct dirent *e;
+
+	if (!d)
+		return;
+	while ((e = readdir(d))) {
+		if (e->d_type != DT_DIR || e->d_name[0] == '.' || !strcmp(e->d_name, "init"))
+			continue;
+		if (snprintf(path, sizeof(path), "%s/%s", base, e->d_name) >= (int)sizeof(path))
+			continue;
+		for (int tries = 0; rmdir(path) < 0 && errno == EBUSY && tries < 100; tries++)
+			sleep_ms(5);
+	}
+	closedir(d);
+}
+
 void cgroup_teardown(void)
 {
 	char leaf[260];
@@ -786,8 +879,16 @@ void cgroup_teardown(void)
 	for (size_t i = 0; i < nh; i++) {
 		struct hier *h = &hs[i];
 
+		/* service cgroups a removal could not finish (still busy then) */
+		remove_children(h->base);
 		if (h->version == 2 && moved_to_leaf) {
-			int r = put(h->cur, "cgroup.procs", "0");
+			int r;
+
+			/* a cgroup with controllers enabled for children takes no
+			 * process: give back what we enabled, then move back */
+			if (enabled_in_cur[0] && h->cur[strlen(CG_ROOT)] != '\0')
+				put(h->cur, "cgroup.subtree_control", enabled_in_cur + 1);
+			r = put(h->cur, "cgroup.procs", "0");
 
 			if (r < 0)
 				log_warn("cgroup: move boxinit back to %s: %s", h->cur, strerror(-r));

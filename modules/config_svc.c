@@ -599,6 +599,10 @@ int conf_set_service(struct conf_ctx *ctx, int line, const char *key,
 		return conf_diag(ctx, line, "invalid service name %s%s (expected %s)",
 				 q, len > CONF_QUOTE_MAX ? "..." : "", SVC_NAME_RULE);
 	}
+	/* boxinit's own log lines and the emergency shell use these names */
+	if ((len == 7 && !memcmp(name, "boxinit", 7)) ||
+	    (len == 9 && !memcmp(name, "emergency", 9)))
+		return conf_diag(ctx, line, "service name \"%.*s\" is reserved", (int)len, name);
 	svc = svc_get(ctx, line, name, len);
 	if (!svc)
 		return -EINVAL;

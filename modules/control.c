@@ -30,6 +30,7 @@ static struct {
 	struct loop_handler listen;
 	struct client clients[CONTROL_PENDING];
 	const struct control_ops *ops;
+	uint64_t paused_until;  /* accept failed for lack of fds: retry then */
 	char path[108];
 } ctl = { .listen = { .fd = -1 } };
 
@@ -417,6 +418,18 @@ static void on_accept(struct loop_handler *h, uint32_t events)
 		uint64_t oldest = UINT64_MAX;
 		int fd = accept4(h->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
 
+		if (fd < 0 && errno == ECONNABORTED)
+			continue;
+		if (fd < 0 && (errno == EMFILE || errno == ENFILE || errno == ENOMEM ||
+			       errno == ENOBUFS)) {
+			/* the pending connection keeps the socket readable: stop
+			 * watching it for a moment rather than spin */
+			log_warn("control: accept: %s: pausing for %u ms", strerror(errno),
+				 CONTROL_IDLE_MS);
+			loop_del(&ctl.listen);
+			ctl.paused_until = now_ms() + CONTROL_IDLE_MS;
+			return;
+		}
 		if (fd < 0)
 			return;
 		if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &cl) < 0)
@@ -450,7 +463,7 @@ static void on_accept(struct loop_handler *h, uint32_t events)
 
 uint64_t control_next_deadline(void)
 {
-	uint64_t next = 0;
+	uint64_t next = ctl.paused_until;
 
 	for (int i = 0; i < CONTROL_PENDING; i++) {
 		const struct client *c = &ctl.clients[i];
@@ -465,6 +478,12 @@ void control_on_timer(void)
 {
 	uint64_t now = now_ms();
 
+	if (ctl.paused_until && ctl.paused_until <= now) {
+		ctl.paused_until = 0;
+		if (loop_add(&ctl.listen, EPOLLIN) < 0)
+			log_err("control: watch the socket again: %s", strerror(errno));
+	}
+
 	for (int i = 0; i < CONTROL_PENDING; i++)
 		if (ctl.clients[i].h.fd >= 0 && ctl.clients[i].deadline_ms <= now)
 			client_drop(&ctl.clients[i]);
@@ -473,6 +492,7 @@ void control_on_timer(void)
 int control_open(const char *path, const struct control_ops *ops)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	struct stat st;
 	mode_t old;
 	int fd, r;
 
@@ -485,16 +505,21 @@ int control_open(const char *path, const struct control_ops *ops)
 	fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return -errno;
-	/* someone answering there already? then it is not ours to take */
-	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0) {
-		close(fd);
-		return -EADDRINUSE;
+	/* A socket file nobody answers on (ECONNREFUSED) is stale: replace
+	 * it. Anything else there (a live boxinit, a file that is not a
+	 * socket) is not ours to take. */
+	if (lstat(path, &st) == 0) {
+		r = connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 ? errno : 0;
+		if (!S_ISSOCK(st.st_mode) || r != ECONNREFUSED) {
+			close(fd);
+			return -EADDRINUSE;
+		}
+		unlink(path);
 	}
 	close(fd);
 	fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return -errno;
-	unlink(path);
 	old = umask(077);
 	r = bind(fd, (struct sockaddr *)&sa, sizeof(sa));
 	umask(old);

@@ -268,6 +268,7 @@ static void emit(const char *prefix, struct log_file *lf, const char *text, size
 void log_msg(int level, const char *fmt, ...)
 {
 	char text[LOG_LINE_MAX];
+	int saved = errno;      /* callers log, then look at errno */
 	va_list ap;
 	int n;
 
@@ -276,11 +277,12 @@ void log_msg(int level, const char *fmt, ...)
 	va_start(ap, fmt);
 	n = vsnprintf(text, sizeof(text), fmt, ap);
 	va_end(ap);
-	if (n < 0)
-		return;
-	if ((size_t)n >= sizeof(text))
-		n = sizeof(text) - 1;
-	emit("boxinit", &lg.self, text, (size_t)n);
+	if (n >= 0) {
+		if ((size_t)n >= sizeof(text))
+			n = sizeof(text) - 1;
+		emit("boxinit", &lg.self, text, (size_t)n);
+	}
+	errno = saved;
 }
 
 void log_line(const char *name, struct log_file *lf, const char *line, size_t len)

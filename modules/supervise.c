@@ -89,13 +89,19 @@ static void out_emit(struct service *s)
 	s->linelen = 0;
 }
 
-/* Read what the pipe holds; split into lines; @final flushes a partial line. */
+/*
+ * Read what the pipe holds, at most OUT_READS_MAX reads (epoll is level-
+ * triggered: the rest comes next round, so a service flooding its output
+ * cannot keep PID 1 here); split into lines; @final flushes a partial line.
+ */
+#define OUT_READS_MAX 16
+
 static void out_drain(struct service *s, bool final)
 {
 	char buf[1024];
 	ssize_t n;
 
-	while (s->out.fd >= 0) {
+	for (int reads = 0; s->out.fd >= 0 && reads < OUT_READS_MAX; reads++) {
 		n = read(s->out.fd, buf, sizeof(buf));
 		if (n < 0 && errno == EINTR)
 			continue;
@@ -602,10 +608,11 @@ static void exited(struct service *s, int wstatus)
 	s->wstatus = wstatus;
 	s->deadline_ms = 0;
 	process_exit_text(wstatus, text, sizeof(text));
-	out_close(s);
-	/* what the main process left behind in its cgroup goes with it */
+	/* what the main process left behind in its cgroup goes with it
+	 * (first: a leftover still writing would keep the pipe busy) */
 	if (s->cg_made && cgroup_kill(name_of(s)) > 0)
 		log_info("%s: killed the processes it left behind", name_of(s));
+	out_close(s);
 
 	if (s->stop_requested || shutting_down) {
 		snprintf(s->reason, sizeof(s->reason), "%s", text);
@@ -613,11 +620,13 @@ static void exited(struct service *s, int wstatus)
 		log_info("%s: stopped (%s)", name_of(s), text);
 		if (s->removed) {
 			remove_service(s);
-		} else if (s->next && !shutting_down) {
-			/* reload changed it: start the new configuration */
-			take_next(s);
-			s->stop_requested = false;
-			set_state(s, SVC_STARTING);
+		} else {
+			take_next(s);   /* a reload's configuration, if any */
+			if (s->restart_pending && !shutting_down) {
+				s->restart_pending = false;
+				s->stop_requested = false;
+				set_state(s, SVC_STARTING);
+			}
 		}
 		stop_ready();
 		schedule();
@@ -764,8 +773,7 @@ int supervise_start(const char *name)
 	if (s->state == SVC_RUNNING || s->state == SVC_STARTING)
 		return -EALREADY;
 	if (s->state == SVC_STOPPING) {
-		/* up again once it is down */
-		s->next = s->next ? s->next : s->conf;
+		s->restart_pending = true;      /* up again once it is down */
 		return 0;
 	}
 	log_info("%s: start requested", name_of(s));
@@ -786,6 +794,11 @@ int supervise_stop(const char *name)
 		return -ENOENT;
 	if (shutting_down)
 		return -ESHUTDOWN;
+	if (s->stop_requested && s->restart_pending) {
+		s->restart_pending = false;     /* a restart under way: stay down */
+		log_info("%s: stop requested", name_of(s));
+		return 0;
+	}
 	if (s->stop_requested || s->state == SVC_STOPPED || s->state == SVC_FAILED ||
 	    s->state == SVC_DONE)
 		return -EALREADY;
@@ -804,11 +817,13 @@ int supervise_restart(const char *name)
 		return -ESHUTDOWN;
 	if (s->conf->invalid)
 		return -EINVAL;
-	if (s->pid <= 0)
-		return supervise_start(name) == -EALREADY ? 0 : supervise_start(name);
+	if (s->pid <= 0) {
+		int r = supervise_start(name);
+
+		return r == -EALREADY ? 0 : r;
+	}
 	log_info("%s: restart requested", name_of(s));
-	if (!s->next)
-		s->next = s->conf;
+	s->restart_pending = true;
 	stop(s, "restart requested");
 	return 0;
 }
@@ -848,18 +863,24 @@ int supervise_reload(struct config *cfg)
 		if (s->console)
 			continue;               /* the emergency shell stays */
 		if (!nc) {
+			removed += !s->removed;
 			s->removed = true;
-			removed++;
-			if (s->pid > 0) {
+			s->restart_pending = false;
+			if (s->pid > 0)
 				stop(s, "removed from the configuration");
-			} else {
-				remove_service(s);
-				i--;
-			}
+			continue;       /* the others go after this loop */
+		}
+		if (s->removed) {
+			/* back before it was gone: up again once it is down */
+			s->removed = false;
+			s->next = nc;
+			s->restart_pending = true;
+			changed++;
 			continue;
 		}
 		if (svc_conf_equal(s->conf, nc)) {
 			s->conf = nc;           /* same settings: keeps its pid */
+			s->next = NULL;         /* a change undone before it applied */
 			kept++;
 			if (s->state == SVC_FAILED) {
 				s->reason[0] = '\0';
@@ -871,8 +892,11 @@ int supervise_reload(struct config *cfg)
 		}
 		changed++;
 		s->next = nc;
-		if (s->pid > 0) {
+		if (s->pid > 0 && s->stop_requested && !s->restart_pending) {
+			/* an operator is stopping it: it takes nc but stays down */
+		} else if (s->pid > 0) {
 			log_info("%s: configuration changed: restarting", name_of(s));
+			s->restart_pending = true;
 			stop(s, "configuration changed");
 		} else {
 			take_next(s);
@@ -880,12 +904,15 @@ int supervise_reload(struct config *cfg)
 			s->reason[0] = '\0';
 			if (nc->invalid) {
 				fail(s, "invalid configuration");
-			} else if (s->state != SVC_STOPPED || s->stop_requested) {
+			} else if (s->state != SVC_STOPPED) {
 				s->deadline_ms = 0;
 				set_state(s, SVC_STARTING);
 			}
 		}
 	}
+	for (size_t i = nsvcs; i-- > 0;)
+		if (svcs[i]->removed && svcs[i]->pid <= 0)
+			remove_service(svcs[i]);
 	/* new services */
 	for (size_t k = 0; k < cfg->nsvcs; k++) {
 		struct service *s;

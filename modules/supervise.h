@@ -31,7 +31,7 @@
 #define BACKOFF_MIN_MS      100u
 #define BACKOFF_MAX_MS      30000u
 #define BACKOFF_RESET_MS    10000u   /* healthy run that resets back-off */
-#define SVC_LINE_MAX        256u     /* service output line buffer */
+#define SVC_LINE_MAX        1024u    /* service output line buffer (= LOG_LINE_MAX) */
 
 enum svc_state {
 	SVC_STOPPED, SVC_STARTING, SVC_RUNNING, SVC_STOPPING,
@@ -53,6 +53,7 @@ struct service {
 	uint64_t window_start_ms;
 	bool ready;                     /* started (simple) or done (oneshot) */
 	bool stop_requested;            /* wanted down: no restart */
+	bool restart_pending;           /* up again once the stop completes */
 	bool stop_sent;                 /* stop signal sent */
 	bool killed;                    /* SIGKILL sent */
 	bool removed;                   /* gone from the config: free once down */

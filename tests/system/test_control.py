@@ -308,3 +308,67 @@ service.b.exec = /bin/sleep 1000
     first = switches()
     time.sleep(10)
     assert switches() == first
+
+
+def test_output_flood_does_not_stall_boxinit(ctl):
+    b, boxctl = ctl("service.flood.exec = /bin/yes flooding\n")
+    b.out.wait_for("flood: flooding", count=1000)
+    for _ in range(5):
+        t0 = time.monotonic()
+        assert boxctl("status", "flood", timeout=10).returncode == 0
+        assert time.monotonic() - t0 < 2
+    b.signal(signal.SIGTERM)
+    assert b.wait_exit(timeout=15) == 0
+
+
+def test_restart_of_a_stopped_service_starts_it_once(ctl):
+    b, boxctl = ctl("service.x.exec = /bin/sleep 1000\n")
+    wait_state(boxctl, "x", "running")
+    boxctl("stop", "x")
+    wait_state(boxctl, "x", "stopped")
+    r = boxctl("restart", "x")
+    assert r.returncode == 0 and "already" not in r.stdout + r.stderr
+    wait_state(boxctl, "x", "running")
+    time.sleep(0.3)
+    assert b.out.text().count("x: started") == 2
+
+
+STUBBORN = "/bin/sh -c \"trap 'sleep 0.5; exit 0' TERM; while :; do sleep 0.05; done\""
+
+
+def test_stop_during_a_restart_keeps_it_down(ctl):
+    b, boxctl = ctl(f"service.x.exec = {STUBBORN}\n")
+    wait_state(boxctl, "x", "running")
+    boxctl("restart", "x")
+    assert boxctl("stop", "x").returncode == 0
+    b.out.wait_for("x: stopped")
+    time.sleep(0.5)
+    assert status(boxctl)["x"]["state"] == "stopped"
+    assert b.out.text().count("x: started") == 1
+
+
+def test_service_removed_then_readded_while_stopping_comes_back(ctl):
+    b, boxctl = ctl(f"service.keep.exec = /bin/sleep 1000\nservice.x.exec = {STUBBORN}\n")
+    wait_state(boxctl, "x", "running")
+    with open(b.config_path, "w") as f:
+        f.write("service.keep.exec = /bin/sleep 1000\n")
+    assert boxctl("reload").returncode == 0
+    with open(b.config_path, "w") as f:
+        f.write(f"service.keep.exec = /bin/sleep 1000\nservice.x.exec = {STUBBORN}\n")
+    assert boxctl("reload").returncode == 0
+    b.out.wait_for("x: started", count=2)
+    assert wait_state(boxctl, "x", "running")["pid"] > 0
+
+
+def test_reload_reverted_before_it_applied_keeps_the_original(ctl):
+    svc = "/bin/sh -c \"trap 'sleep 0.5; exit 0' TERM; echo V=$V; while :; do sleep 0.05; done\""
+    b, boxctl = ctl(f"service.x.exec = {svc}\nservice.x.env.V = A\n")
+    b.out.wait_for("x: V=A")
+    with open(b.config_path, "w") as f:
+        f.write(f"service.x.exec = {svc}\nservice.x.env.V = B\n")
+    boxctl("reload")
+    with open(b.config_path, "w") as f:
+        f.write(f"service.x.exec = {svc}\nservice.x.env.V = A\n")
+    boxctl("reload")
+    b.out.wait_for("x: V=A", count=2, timeout=10)
+    assert "x: V=B" not in b.out.text()

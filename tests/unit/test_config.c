@@ -78,6 +78,8 @@ static const struct bad_case {
 	const char *msg;
 } bad_cases[] = {
 	{ "foo = 1\n", 1, "unknown key \"foo\"" },
+	{ "service.boxinit.exec = /bin/true\n", 1, "service name \"boxinit\" is reserved" },
+	{ "\nservice.emergency.exec = /bin/sh\n", 2, "service name \"emergency\" is reserved" },
 	{ "hostname = a\n\n\nhostname = b\n", 4,
 	  "duplicate key \"hostname\" (first set on line 1)" },
 	{ "# comment\nservice.web.memory = 10Q\n", 2,

@@ -624,10 +624,11 @@ static void test_real_debian_tree(void **state)
 	static const char *const crc[] = { "crc32c_generic", "libcrc32c", NULL };
 	char dir[PATH_MAX], want[1024];
 	glob_t g;
-	bool crc_mod;
+	bool crc_mod, vio_mod;
 
-	if (glob("build/*/rootfs/lib/modules/*/modules.dep", 0, NULL, &g) != 0 &&
-	    glob("../../build/*/rootfs/lib/modules/*/modules.dep", 0, NULL, &g) != 0)
+	/* the x86_64 cloud kernel: its figures are what this test asserts */
+	if (glob("build/x86_64/rootfs/lib/modules/*/modules.dep", 0, NULL, &g) != 0 &&
+	    glob("../../build/x86_64/rootfs/lib/modules/*/modules.dep", 0, NULL, &g) != 0)
 		skip();
 	snprintf(dir, sizeof(dir), "%s", g.gl_pathv[0]);
 	globfree(&g);
@@ -638,10 +639,13 @@ static void test_real_debian_tree(void **state)
 	strncat(order, " ", sizeof(order) - strlen(order) - 1);
 	/* crc32c_generic is a module on generic amd64 / arm64, built in on cloud */
 	crc_mod = pos("crc32c_generic") >= 0;
+	/* VIRTIO is =m on the amd64 kernels, built in (=y) on arm64 */
+	vio_mod = pos("virtio_ring") >= 0;
 	snprintf(want, sizeof(want),
 		 " veth llc stp bridge nf_defrag_ipv4 nf_defrag_ipv6 %slibcrc32c nf_conntrack"
-		 " nfnetlink nf_tables nf_nat nft_masq virtio_ring virtio failover net_failover"
-		 " virtio_net ", crc_mod ? "crc32c_generic " : "");
+		 " nfnetlink nf_tables nf_nat nft_masq %sfailover net_failover"
+		 " virtio_net ", crc_mod ? "crc32c_generic " : "",
+		 vio_mod ? "virtio_ring virtio " : "");
 	assert_string_equal(order, want);
 	/* the true dependencies of qemu-boot.md's order hold */
 	assert_before(bridge);
@@ -649,7 +653,8 @@ static void test_real_debian_tree(void **state)
 	assert_before(nat2);
 	assert_before(nat3);
 	assert_before(nat4);
-	assert_before(vio1);
+	if (vio_mod)
+		assert_before(vio1);
 	assert_before(vio2);
 	if (crc_mod)
 		assert_before(crc);
