@@ -37,6 +37,7 @@
 #include "log.h"
 #include "loop.h"
 #include "mount.h"
+#include "net.h"
 #include "shutdown.h"
 #include "signals.h"
 #include "supervise.h"
@@ -173,8 +174,10 @@ static int reload(char *msg, size_t len)
 		return r;
 	}
 	log_set_level(loglevel);
-	if (g.pid1)
+	if (g.pid1) {
 		boot_hostname(supervise_config()->hostname);
+		net_nat_apply(supervise_config());      /* port forwards follow */
+	}
 	snprintf(msg, len, "configuration reloaded");
 	return 0;
 }
@@ -276,6 +279,8 @@ static void __attribute__((noreturn)) finish(void)
 {
 	log_info("all services stopped");
 	control_close();
+	if (g.pid1)
+		net_teardown(supervise_config());
 	supervise_cleanup();
 	if (g.pid1)
 		shutdown_final(g.shutdown_cmd, g.sig.fd);
@@ -468,6 +473,9 @@ int main(int argc, char **argv)
 	}
 	if (cfg->modules && cfg->modules[0])
 		kmod_load_list(NULL, cfg->modules);
+	/* the machine's network: sysctls, bridge, uplinks, NAT */
+	if (g.pid1)
+		net_host_setup(cfg);
 
 	/* 4. cgroups, control socket, services */
 	r = cgroup_setup(cfg->cgroup, g.pid1);

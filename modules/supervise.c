@@ -12,6 +12,7 @@
 
 #include "cgroup.h"
 #include "log.h"
+#include "net.h"
 #include "process.h"
 #include "supervise.h"
 #include "util.h"
@@ -225,6 +226,20 @@ static int cgroup_prepare(struct service *s)
 
 /* ---- starting ------------------------------------------------------------ */
 
+/*
+ * The container exists (its reaper is @pid) and nothing runs in it yet:
+ * give it its network from outside (veth peer created in its netns).
+ */
+static int prepare_container(pid_t pid, void *arg, const char **what)
+{
+	const struct svc_conf *c = arg;
+	int r = net_service_attach(supervise_config(), c, pid);
+
+	if (r < 0)
+		*what = "network";
+	return r;
+}
+
 static void schedule(void);
 static void exited(struct service *s, int wstatus);
 
@@ -235,6 +250,7 @@ static void start(struct service *s)
 		.argv = c->argv, .workdir = c->workdir, .has_user = c->has_user,
 		.uid = c->uid, .gid = c->gid, .out_fd = -1, .console = s->console,
 		.conf = s->console ? NULL : c,
+		.prepare = prepare_container, .prepare_arg = (void *)c,
 	};
 	const char *what = NULL;
 	char **env = NULL;
