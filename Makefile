@@ -5,10 +5,20 @@
 #   make check           every test: unit, sandbox, QEMU boot
 #   make install         DESTDIR=/PREFIX= as usual
 #
-# Variables: ARCH (x86_64), BOARD (qemu-$(ARCH)), CROSS_COMPILE, V=1,
+# Variables: ARCH (x86_64 | aarch64), BOARD (qemu-$(ARCH); a board implies
+# its ARCH), BOOT_BOARDS (boards `make boot` tests), CROSS_COMPILE, V=1,
 # DESTDIR, PREFIX (/), ACCEL (tcg; kvm where it works), LIBMNL (intree|system).
 
-ARCH    ?= x86_64
+# ARCH and BOARD imply each other: BOARD=qemu-aarch64 alone reads ARCH from
+# the board's board.conf ("ARCH=aarch64"); ARCH alone picks qemu-$(ARCH).
+ifeq ($(origin ARCH),undefined)
+ifneq ($(origin BOARD),undefined)
+ARCH    := $(shell sed -n 's/^ARCH=//p' board/$(BOARD)/board.conf 2>/dev/null)
+endif
+endif
+ifeq ($(ARCH),)
+ARCH    := x86_64
+endif
 BOARD   ?= qemu-$(ARCH)
 PREFIX  ?=
 DESTDIR ?=
@@ -38,7 +48,7 @@ endif
 STRIP ?= $(CROSS_COMPILE)strip
 
 BUILD := build/$(ARCH)
-HOSTB := build/host
+HOSTB := build/host$(if $(filter 1,$(SANITIZE)),-san)
 KHDR  := $(BUILD)/khdr
 
 SRCS := $(wildcard init/*.c modules/*.c)
@@ -52,10 +62,12 @@ TARGET_CFLAGS  := $(CFLAGS_COMMON) -Os -ffunction-sections -fdata-sections \
 TARGET_LDFLAGS := -static -Wl,--gc-sections -Wl,-z,noseparate-code -Wl,--build-id=none -Wl,-z,norelro
 
 ifeq ($(SANITIZE),1)
-SAN := -fsanitize=address,undefined -fno-omit-frame-pointer
+SAN := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+# instrumentation blurs gcc's value ranges (false -Wformat-truncation): warn only
+SAN_CFLAGS := $(SAN) -Wno-error
 endif
 HOST_CC      ?= gcc
-HOST_CFLAGS  := $(CFLAGS_COMMON) -O1 -g $(SAN)
+HOST_CFLAGS  := $(CFLAGS_COMMON) -O1 -g $(SAN_CFLAGS)
 HOST_LDFLAGS := $(SAN)
 
 TARGET_OBJS := $(patsubst %.c,$(BUILD)/obj/%.o,$(SRCS))
@@ -107,6 +119,130 @@ $(HOSTB)/tests/%: tests/unit/%.c $(HOST_LIB_OBJS)
 	@$(if $(Q),echo "  HOSTCC  $@")
 	$(Q)$(HOST_CC) $(HOST_CFLAGS) -o $@ $< $(HOST_LIB_OBJS) $(HOST_LDFLAGS) -lcmocka
 
+# ---- LIBMNL (network: netlink library) -------------------------------------
+# The static build always uses the in-tree libmnl subset (modules/mnl.c).
+# build/host-libmnl/ is a second host build against Debian's libmnl-dev
+# (pkg-config libmnl): `make host-libmnl`, or `make LIBMNL=system host`.
+# The unit tests of the netlink code also run against it, and the sandbox
+# tests get it as $BOXINIT_LIBMNL.
+LIBMNL       ?= intree
+MNLB         := build/host-libmnl$(if $(filter 1,$(SANITIZE)),-san)
+MNL_PC       := $(shell pkg-config --exists libmnl 2>/dev/null && echo yes)
+MNL_CFLAGS   := $(HOST_CFLAGS) -DBOXINIT_LIBMNL_SYSTEM $(shell pkg-config --cflags libmnl 2>/dev/null)
+MNL_LIBS     := $(shell pkg-config --libs libmnl 2>/dev/null)
+MNL_OBJS     := $(patsubst %.c,$(MNLB)/obj/%.o,$(SRCS))
+MNL_LIB_OBJS := $(patsubst %.c,$(MNLB)/obj/%.o,$(LIB_SRCS))
+MNL_UNIT     := $(patsubst tests/unit/%.c,$(MNLB)/tests/%,$(wildcard tests/unit/test_mnl*.c tests/unit/test_net*.c))
+
+.PHONY: host-libmnl unit-libmnl libmnl-check clean-libmnl
+ifeq ($(LIBMNL),system)
+host: $(MNLB)/boxinit
+else ifneq ($(LIBMNL),intree)
+$(error LIBMNL=$(LIBMNL): use intree or system)
+endif
+
+libmnl-check:
+	@test "$(MNL_PC)" = yes || { echo "libmnl-dev is missing (pkg-config libmnl): apt-get install libmnl-dev" >&2; exit 1; }
+
+host-libmnl: $(MNLB)/boxinit
+
+$(MNLB)/obj/%.o: %.c $(wildcard init/*.h modules/*.h) | libmnl-check
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  HOSTCC  $@ (libmnl)")
+	$(Q)$(HOST_CC) $(MNL_CFLAGS) -c -o $@ $<
+
+$(MNLB)/boxinit: $(MNL_OBJS)
+	@$(if $(Q),echo "  HOSTLD  $@")
+	$(Q)$(HOST_CC) $(HOST_LDFLAGS) -o $@ $^ $(MNL_LIBS)
+
+$(MNLB)/tests/%: tests/unit/%.c $(MNL_LIB_OBJS)
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  HOSTCC  $@ (libmnl)")
+	$(Q)$(HOST_CC) $(MNL_CFLAGS) -o $@ $< $(MNL_LIB_OBJS) $(HOST_LDFLAGS) $(MNL_LIBS) -lcmocka
+
+# `make unit` runs these first; `make sandbox` builds and passes the binary
+unit-libmnl: $(MNL_UNIT)
+	$(Q)set -e; for t in $(MNL_UNIT); do echo "== $$t"; $$t; done
+unit: unit-libmnl
+sandbox: $(MNLB)/boxinit
+sandbox: export BOXINIT_LIBMNL := $(CURDIR)/$(MNLB)/boxinit
+clean: clean-libmnl
+clean-libmnl:
+	rm -rf $(MNLB)
+# ---- end LIBMNL -------------------------------------------------------------
+
+# ---- HARDENING (fuzzing, sanitizers) ----------------------------------------
+# `make fuzz`: libFuzzer harnesses tests/fuzz/fuzz_<target>.c (clang-14,
+# ASan + UBSan), each run FUZZ_SECONDS (`make -j4 fuzz` runs them side by
+# side). `make fuzz-smoke` (part of `make check`): every target for
+# FUZZ_SMOKE_SECONDS, in parallel. Seeds and regression inputs live in
+# tests/fuzz/<target>/ (read only); what a run learns goes to
+# build/fuzz/corpus/<target>/, a crash to build/fuzz/crash-<target>-*.
+# `make check SANITIZE=1`: host build (build/host-san) and unit tests with
+# ASan + UBSan + LeakSanitizer, then the sandbox suite; any report aborts.
+FUZZ_CC            ?= clang-14
+FUZZ_SECONDS       ?= 300
+FUZZ_SMOKE_SECONDS ?= 20
+FUZZ_TARGETS       := config cmdline control mnl
+FUZZB              := build/fuzz
+FUZZ_SAN           := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+FUZZ_CFLAGS        := $(CFLAGS_COMMON) -Wno-format-nonliteral -O1 -g $(FUZZ_SAN)
+FUZZ_LIB_OBJS      := $(patsubst %.c,$(FUZZB)/obj/%.o,$(LIB_SRCS))
+FUZZ_BINS          := $(patsubst %,$(FUZZB)/fuzz_%,$(FUZZ_TARGETS))
+FUZZ_MAXLEN_config  := 16384
+FUZZ_MAXLEN_cmdline := 4096
+FUZZ_MAXLEN_control := 300
+FUZZ_MAXLEN_mnl     := 8192
+export ASAN_OPTIONS  ?= halt_on_error=1:abort_on_error=1:detect_leaks=1:print_summary=1
+export UBSAN_OPTIONS ?= halt_on_error=1:abort_on_error=1:print_stacktrace=1
+ifeq ($(SANITIZE),1)
+sandbox: export BOXINIT_SANITIZE := 1
+endif
+
+.PHONY: fuzz fuzz-build fuzz-smoke clean-hardening $(addprefix fuzz-run-,$(FUZZ_TARGETS))
+
+$(FUZZB)/obj/%.o: %.c $(wildcard init/*.h modules/*.h)
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  FUZZCC  $@")
+	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -c -o $@ $<
+
+$(FUZZB)/libboxinit.a: $(FUZZ_LIB_OBJS)
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+$(FUZZB)/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZB)/libboxinit.a
+	@$(if $(Q),echo "  FUZZLD  $@")
+	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $< $(FUZZB)/libboxinit.a
+
+fuzz-build: $(FUZZ_BINS)
+
+# fuzz-run-<target>: the seeds and regressions first, then new inputs
+$(addprefix fuzz-run-,$(FUZZ_TARGETS)): fuzz-run-%: $(FUZZB)/fuzz_%
+	@mkdir -p $(FUZZB)/corpus/$*
+	@echo "  FUZZ    $* ($(FUZZ_SECONDS) s)"
+	$(Q)$(FUZZB)/fuzz_$* -max_total_time=$(FUZZ_SECONDS) -timeout=30 \
+		-rss_limit_mb=2048 -max_len=$(FUZZ_MAXLEN_$*) -print_final_stats=1 \
+		$(if $(wildcard tests/fuzz/$*.dict),-dict=tests/fuzz/$*.dict) \
+		-artifact_prefix=$(FUZZB)/crash-$*- \
+		$(FUZZB)/corpus/$* tests/fuzz/$* > $(FUZZB)/$*.log 2>&1 || \
+		{ tail -n 60 $(FUZZB)/$*.log; echo "fuzz: $* failed: $(FUZZB)/$*.log," \
+		  "reproducer $(FUZZB)/crash-$*-*" >&2; exit 1; }
+	@grep -h "stat::number_of_executed_units\|stat::peak_rss_mb" $(FUZZB)/$*.log | \
+		sed 's/^/  $* /'
+
+fuzz: deps
+	$(Q)$(MAKE) --no-print-directory fuzz-build
+	$(Q)$(MAKE) --no-print-directory $(addprefix fuzz-run-,$(FUZZ_TARGETS))
+
+fuzz-smoke:
+	$(Q)$(MAKE) --no-print-directory fuzz-build
+	$(Q)$(MAKE) --no-print-directory -j$(words $(FUZZ_TARGETS)) \
+		FUZZ_SECONDS=$(FUZZ_SMOKE_SECONDS) $(addprefix fuzz-run-,$(FUZZ_TARGETS))
+
+clean: clean-hardening
+clean-hardening:
+	rm -rf $(FUZZB) build/host-san build/host-libmnl-san
+# ---- end HARDENING ----------------------------------------------------------
+
 # ---- dependencies from Debian's archive ---------------------------------
 deps:
 	$(Q)scripts/install-deps.sh $(ARCH)
@@ -122,14 +258,25 @@ sandbox: $(HOSTB)/boxinit $(BUILD)/boxinit
 	$(Q)BOXINIT=$(CURDIR)/$(HOSTB)/boxinit BOXINIT_STATIC=$(CURDIR)/$(BUILD)/boxinit \
 		$(PYTEST) -q tests/system
 
-boot: image kernel
-	$(Q)BOARD=$(BOARD) ARCH=$(ARCH) $(PYTEST) -q tests/boot
+# `make boot` (so `make check`) runs tests/boot on every board of
+# BOOT_BOARDS, one after the other; with ARCH= or BOARD= given, on that one.
+# A failing board does not stop the next; the result fails if any did.
+boot:
+	$(Q)failed=; for b in $(BOOT_BOARDS); do \
+		echo "== boot tests: $$b"; \
+		$(MAKE) --no-print-directory BOARD=$$b deps && \
+		$(MAKE) --no-print-directory BOARD=$$b boot-board || failed="$$failed $$b"; \
+	done; \
+	if [ -n "$$failed" ]; then echo "boot tests failed on:$$failed" >&2; exit 1; fi
 
 check: deps
 	$(Q)$(MAKE) --no-print-directory all host
 	$(Q)$(MAKE) --no-print-directory unit
 	$(Q)$(MAKE) --no-print-directory sandbox
+ifneq ($(SANITIZE),1)
+	$(Q)$(MAKE) --no-print-directory fuzz-smoke
 	$(Q)$(MAKE) --no-print-directory boot
+endif
 
 install: $(BUILD)/boxinit
 	install -D -m 0755 $(BUILD)/boxinit $(DESTDIR)$(PREFIX)/sbin/boxinit

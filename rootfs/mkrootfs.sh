@@ -9,8 +9,10 @@
 #   /bin/busybox        static busybox, every applet linked in /bin (and the
 #                       sbin ones in /sbin too); /usr/bin, /usr/sbin -> ../bin
 #   /etc/boxinit.conf   BOARD_DIR/boxinit.conf; /etc/passwd, /etc/group
-#   /lib/modules/$V/    the board's KERNEL_MODULES and their dependencies, with
-#                       modules.dep etc. made by depmod on that subset
+#   /lib/modules/$V/    the board's KERNEL_MODULES and their dependencies (hard:
+#                       modules.dep, soft: modules.softdep), with modules.dep,
+#                       .softdep, .alias made by depmod on that subset and the
+#                       kernel's modules.builtin{,.modinfo}
 set -eu
 
 BOARD_DIR=$1
@@ -37,19 +39,43 @@ ln -s ../bin usr/sbin
 cd - >/dev/null
 
 # --- busybox ---------------------------------------------------------------
+# A board with BUSYBOX_PKG (a foreign busybox-static) has it unpacked by
+# board/common/fetch-busybox.sh; BUSYBOX is the path inside that package.
+if [ -n "${BUSYBOX_PKG:-}" ]; then
+	BUSYBOX=$BUILD_DIR/busybox/root$BUSYBOX
+fi
+[ -f "$BUSYBOX" ] || { echo "mkrootfs: $BUSYBOX missing (board/common/fetch-busybox.sh)" >&2; exit 1; }
 if readelf -l "$BUSYBOX" 2>/dev/null | grep -q 'program interpreter'; then
 	echo "mkrootfs: $BUSYBOX is not static (install busybox-static)" >&2
 	exit 1
 fi
 cp "$BUSYBOX" "$R/bin/busybox"
+# The applet list. A busybox of another architecture is never run on the
+# host (no binfmt/qemu-user): its names are read from the binary, where
+# applet_names is one NUL-separated, sorted block "[", "[[", "acpid", ...
+# (the same list `busybox --list` prints), and the install locations
+# (sbin/...) come from the host's busybox --list-full where it has them.
+if [ "${ARCH:-$(uname -m)}" = "$(uname -m)" ]; then
+	applets=$("$BUSYBOX" --list)
+	full=$("$BUSYBOX" --list-full)
+else
+	applets=$(tr '\0' '\n' < "$BUSYBOX" |
+		awk 'prev == "[" && $0 == "[[" { on = 1; print "[" } on { if ($0 !~ /^[][a-z0-9_.-]+$/) exit; print } { prev = $0 }')
+	[ "$(printf '%s\n' "$applets" | wc -l)" -gt 50 ] ||
+		{ echo "mkrootfs: cannot read the applet list of $BUSYBOX" >&2; exit 1; }
+	full=$(/bin/busybox --list-full 2>/dev/null || true)
+fi
 # init and linuxrc would shadow boxinit; everything else goes in /bin.
-for a in $("$BUSYBOX" --list); do
+for a in $applets; do
 	case $a in init | linuxrc | busybox | boxctl) continue ;; esac
 	ln -s busybox "$R/bin/$a"
 done
 # Scripts also use the usual sbin paths (/sbin/ip, /sbin/modprobe, ...).
-for a in $("$BUSYBOX" --list-full); do
-	case $a in sbin/init | sbin/boxinit) ;; sbin/*) ln -s ../bin/busybox "$R/$a" ;; esac
+for a in $full; do
+	case $a in
+	sbin/init | sbin/boxinit) ;;
+	sbin/*) printf '%s\n' "$applets" | grep -qxF "${a#sbin/}" && ln -s ../bin/busybox "$R/$a" ;;
+	esac
 done
 
 # --- boxinit ---------------------------------------------------------------
@@ -70,19 +96,66 @@ modpath() { # NAME -> path relative to lib/modules/$V, or nothing
 	awk -F: -v n="$1" '{ b = $1; sub(/.*\//, "", b); sub(/\.ko$/, "", b); gsub(/-/, "_", b)
 		if (b == n) { print $1; exit } }' "$KMOD/modules.dep"
 }
+builtin() { # NAME -> true when built into the kernel
+	sed 's|.*/||; s|\.ko$||; s|-|_|g' "$KMOD/modules.builtin" | grep -qx "$1"
+}
+# alias -> module name (modules.alias), or nothing; a built-in's aliases are
+# in modules.builtin.modinfo ("crc32c_generic.alias=crc32c").
+alias_of() {
+	awk -v a="$1" '$1 == "alias" && $2 == a { print $3; exit }' "$KMOD/modules.alias"
+}
+builtin_alias() {
+	[ -f "$KMOD/modules.builtin.modinfo" ] &&
+		tr '\0' '\n' < "$KMOD/modules.builtin.modinfo" | grep -q "^[^.]*\.alias=$1\$"
+}
+# A name's closure: its modules.dep line plus, for every module in it, the
+# soft dependencies of modules.softdep ("softdep libcrc32c pre: crc32c",
+# where crc32c is an alias of crc32c_generic on kernels with CRYPTO_CRC32C=m).
+# modules.dep does not list those, and without crc32c_generic libcrc32c (so
+# nf_conntrack, nf_nat, nft_masq) fails with "Unknown symbol crc32c".
 paths=
-for m in $KERNEL_MODULES; do
-	n=$(printf %s "$m" | tr - _)
+seen=' '
+add() { # NAME [soft]
+	n=$(printf %s "$1" | tr - _)
+	case $seen in *" $n "*) return 0 ;; esac
+	seen="$seen$n "
+	# A soft dependency a built-in module provides is met (crc32c on the
+	# cloud-amd64 kernel): boxinit's loader does not load more for it.
+	if [ -n "$2" ] && { builtin "$n" || builtin_alias "$n"; }; then
+		echo "mkrootfs: soft dependency $n is built into $V"
+		return 0
+	fi
 	p=$(modpath "$n")
 	if [ -z "$p" ]; then
-		if sed 's|.*/||; s|\.ko$||; s|-|_|g' "$KMOD/modules.builtin" | grep -qx "$n"; then
-			echo "mkrootfs: module $m is built into $V"
-			continue
+		a=$(alias_of "$n")
+		if [ -n "$a" ]; then add "$a" "$2"; return 0; fi
+		if builtin "$n" || builtin_alias "$n"; then
+			echo "mkrootfs: module $n is built into $V"
+			return 0
 		fi
-		echo "mkrootfs: module $m not found for kernel $V" >&2
+		if [ -n "$2" ]; then
+			echo "mkrootfs: warning: soft dependency $n not found for kernel $V" >&2
+			return 0
+		fi
+		echo "mkrootfs: module $n not found for kernel $V" >&2
 		exit 1
 	fi
-	paths="$paths $p $(awk -F: -v p="$p" '$1 == p { print $2; exit }' "$KMOD/modules.dep")"
+	# shellcheck disable=SC2046,SC2086 # lists of words
+	set -- $p $(awk -F: -v p="$p" '$1 == p { print $2; exit }' "$KMOD/modules.dep")
+	paths="$paths $*"
+	for q in "$@"; do
+		b=${q##*/}
+		b=$(printf %s "${b%.ko}" | tr - _)
+		# shellcheck disable=SC2013 # names, not lines
+		for s in $(awk -v m="$b" '$1 == "softdep" && $2 == m { on = 0
+				for (i = 3; i <= NF; i++) if ($i == "pre:" || $i == "post:") on = 1; else if (on) print $i }' \
+				"$KMOD/modules.softdep" 2>/dev/null); do
+			add "$s" soft
+		done
+	done
+}
+for m in $KERNEL_MODULES; do
+	add "$m" ""
 done
 n=0
 # shellcheck disable=SC2086 # $paths is a list of words
@@ -93,10 +166,15 @@ for p in $(printf '%s\n' $paths | sort -u); do
 done
 # depmod needs these to know what is built in (modules.builtin.bin and
 # modules.builtin.alias.bin, e.g. "crc32c" -> built-in crc32c_generic).
+# modules.builtin.modinfo also carries the built-ins' aliases for boxinit.
 for f in modules.builtin modules.builtin.modinfo modules.order; do
 	[ -f "$KMOD/$f" ] && cp "$KMOD/$f" "$R/lib/modules/$V/"
 done
 depmod -b "$R" "$V"
+# boxinit's loader reads these (besides modules.dep): make sure they exist.
+for f in modules.dep modules.softdep modules.alias modules.builtin.modinfo; do
+	[ -f "$R/lib/modules/$V/$f" ] || { echo "mkrootfs: no $f in the image" >&2; exit 1; }
+done
 echo "mkrootfs: $n modules for $V"
 
 # --- initramfs -------------------------------------------------------------

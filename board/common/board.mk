@@ -3,9 +3,17 @@
 # the scripts in board/common and rootfs/).
 #
 #   make kernel   fetch + unpack the board's Debian kernel (cached) under $(BUILD)/kernel
+#   make busybox  the board's busybox: the host's, or BUSYBOX_PKG fetched and
+#                 unpacked (cached) under $(BUILD)/busybox
 #   make image    busybox rootfs in $(BUILD)/rootfs, initramfs $(BUILD)/initramfs.cpio.gz
 #   make qemu     install missing packages, build, boot; returns when the guest
 #                 powers off or reboots. ACCEL=kvm, APPEND="extra kernel args".
+#   make boot-board   the boot tests (tests/boot) on this board only; `make
+#                 boot` runs them on every board of BOOT_BOARDS.
+#   make figures  binary size and boot times of this board (board/common/figures.sh)
+#
+# ARCH and BOARD imply each other (see the top Makefile); a board.conf that
+# names its ARCH must agree with make's.
 
 BOARD_DIR := board/$(BOARD)
 ACCEL     ?= tcg
@@ -14,12 +22,28 @@ APPEND    ?=
 export ACCEL APPEND
 INITRAMFS := $(BUILD)/initramfs.cpio.gz
 KRELEASE  := $(BUILD)/kernel/release
+BBSTAMP   := $(BUILD)/busybox/stamp
 
 ifeq ($(wildcard $(BOARD_DIR)/board.conf),)
 $(error BOARD=$(BOARD): no $(BOARD_DIR)/board.conf)
 endif
+BOARD_ARCH := $(shell sed -n 's/^ARCH=//p' $(BOARD_DIR)/board.conf)
+ifneq ($(BOARD_ARCH),)
+ifneq ($(BOARD_ARCH),$(ARCH))
+$(error BOARD=$(BOARD) is an ARCH=$(BOARD_ARCH) board, not ARCH=$(ARCH))
+endif
+endif
 
-.PHONY: image kernel qemu FORCE
+# Every board, in the order `make boot` tests them; only the one asked for
+# when ARCH or BOARD is given (command line or environment).
+ALL_BOARDS := qemu-x86_64 $(filter-out qemu-x86_64,$(notdir $(patsubst %/board.conf,%,$(wildcard board/*/board.conf))))
+ifneq ($(filter command line environment,$(origin ARCH) $(origin BOARD)),)
+BOOT_BOARDS ?= $(BOARD)
+else
+BOOT_BOARDS ?= $(ALL_BOARDS)
+endif
+
+.PHONY: image kernel busybox qemu boot-board figures FORCE
 
 kernel: $(KRELEASE)
 
@@ -28,9 +52,15 @@ kernel: $(KRELEASE)
 $(KRELEASE): FORCE
 	$(Q)board/common/fetch-kernel.sh $(BOARD_DIR) $(BUILD)
 
+busybox: $(BBSTAMP)
+
+# Like the kernel: asks each time, the stamp changes only with the version.
+$(BBSTAMP): FORCE
+	$(Q)board/common/fetch-busybox.sh $(BOARD_DIR) $(BUILD)
+
 image: $(INITRAMFS)
 
-$(INITRAMFS): $(BUILD)/boxinit $(KRELEASE) $(BOARD_DIR)/board.conf $(BOARD_DIR)/boxinit.conf \
+$(INITRAMFS): $(BUILD)/boxinit $(KRELEASE) $(BBSTAMP) $(BOARD_DIR)/board.conf $(BOARD_DIR)/boxinit.conf \
 		rootfs/mkrootfs.sh $(wildcard rootfs/skel/etc/*)
 	$(Q)rootfs/mkrootfs.sh $(BOARD_DIR) $(BUILD) $(BUILD)/boxinit
 
@@ -39,5 +69,13 @@ qemu:
 	$(Q)$(MAKE) --no-print-directory deps
 	$(Q)$(MAKE) --no-print-directory image
 	$(Q)board/common/run-qemu.sh $(BOARD_DIR) $(BUILD)
+
+# The boot tests of one board. On a foreign ARCH the static binary cannot run
+# on the build host: test_board_config_valid uses the host build instead.
+boot-board: image kernel $(if $(filter-out $(shell uname -m),$(ARCH)),$(HOSTB)/boxinit)
+	$(Q)BOARD=$(BOARD) ARCH=$(ARCH) BOXINIT_HOST=$(CURDIR)/$(HOSTB)/boxinit $(PYTEST) -q tests/boot
+
+figures: image kernel
+	$(Q)board/common/figures.sh $(BOARD_DIR) $(BUILD)
 
 FORCE:

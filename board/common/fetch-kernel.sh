@@ -62,13 +62,13 @@ if [ ! -f "$ROOT/.done" ]; then
 	mkdir -p "$DL"
 	# The package's arch qualifier, if the board asks for a foreign one.
 	case $KERNEL_META in *:*) dlpkg=$pkg:${KERNEL_META#*:} ;; *) dlpkg=$pkg ;; esac
-	deb=$(find "$DL" -name "${pkg}_*.deb" | sort | tail -n 1)
+	deb=$(find "$DL/" -name "${pkg}_*.deb" | sort | tail -n 1)
 	if [ -z "$deb" ]; then
 		echo "fetch-kernel: downloading $dlpkg"
 		# apt-get download writes to the current directory. As root it warns
 		# that the download is unsandboxed: harmless.
 		(cd "$DL" && apt-get download -q "$dlpkg") 2>&1 | grep -v 'unsandboxed' || true
-		deb=$(find "$DL" -name "${pkg}_*.deb" | sort | tail -n 1)
+		deb=$(find "$DL/" -name "${pkg}_*.deb" | sort | tail -n 1)
 		[ -n "$deb" ] || { echo "fetch-kernel: download of $dlpkg failed" >&2; exit 1; }
 	fi
 	echo "fetch-kernel: unpacking $(basename "$deb")"

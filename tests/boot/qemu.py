@@ -29,6 +29,69 @@ BUILD = ROOT / "build" / ARCH
 BASE_INITRD = BUILD / "initramfs.cpio.gz"
 RUN_QEMU = ROOT / "board" / "common" / "run-qemu.sh"
 
+
+
+def _board_conf():
+    """The board's settings: board.conf is POSIX sh, so let sh read it."""
+    keys = ("ARCH", "CONSOLE", "KEYBOARD_MODULES", "KERNEL_MODULES", "QEMU")
+    script = '. "$1" && printf "%s\\0" ' + " ".join(f'"${{{k}:-}}"' for k in keys)
+    out = subprocess.run(["sh", "-c", script, "sh", str(BOARD_DIR / "board.conf")],
+                         check=True, capture_output=True, text=True).stdout
+    return dict(zip(keys, out.split("\0")))
+
+
+BOARD_CONF = _board_conf()
+CONSOLE = BOARD_CONF["CONSOLE"]                 # ttyS0, ttyAMA0
+# Modules the board's QEMU keyboard needs (sendkey ctrl-alt-delete), or "".
+KEYBOARD_MODULES = BOARD_CONF["KEYBOARD_MODULES"].split()
+
+
+def image_modules():
+    """(directory, {module name: path}) of the modules in the image's rootfs."""
+    dirs = list((BUILD / "rootfs" / "lib" / "modules").glob("*/modules.dep"))
+    assert len(dirs) == 1, dirs
+    mdir = dirs[0].parent
+    mods = {p.name[:-3].replace("-", "_"): p for p in mdir.rglob("*.ko")}
+    return mdir, mods
+
+
+def kernel_config():
+    """{CONFIG_X: value} of the board's kernel (boot/config-$V of the .deb)."""
+    v = (BUILD / "kernel" / "release").read_text().strip()
+    conf = {}
+    for line in (BUILD / "kernel" / v / "boot" / f"config-{v}").read_text().splitlines():
+        if line.startswith("CONFIG_") and "=" in line:
+            k, _, val = line.partition("=")
+            conf[k] = val
+    return conf
+
+
+def image_softdeps():
+    """{module: {softdep name: [modules]}} of the image's modules.softdep, for
+    the modules the image ships, each name resolved through its modules.alias
+    to the shipped modules that provide it. Names no shipped module provides
+    (built in: crc32c on the cloud-amd64 kernel) are left out."""
+    mdir, mods = image_modules()
+    alias = {}
+    for line in (mdir / "modules.alias").read_text().splitlines():
+        f = line.split()
+        if len(f) == 3 and f[0] == "alias":
+            alias.setdefault(f[1].replace("-", "_"), []).append(f[2])
+    soft = {}
+    for line in (mdir / "modules.softdep").read_text().splitlines():
+        f = line.split()
+        if len(f) < 3 or f[0] != "softdep" or f[1] not in mods:
+            continue
+        for t in f[2:]:
+            t = t.replace("-", "_")
+            if t in ("pre:", "post:"):
+                continue
+            provides = [m for m in [t] + alias.get(t, []) if m in mods]
+            if provides:
+                soft.setdefault(f[1], {})[t] = provides
+    return soft
+
+
 HARD_TIMEOUT = 120          # seconds: no boot may live longer than this
 PANIC_MARKERS = ("Kernel panic", "Attempted to kill init")
 
@@ -96,9 +159,10 @@ class Guest:
     """One QEMU boot. Use as a context manager (always killed on exit)."""
 
     def __init__(self, workdir, config, files=None, append="", accel=None,
-                 serial_input=False):
+                 serial_input=False, hostfwd=""):
         self.dir = Path(workdir)
         self.serial_input = serial_input
+        self.hostfwd = hostfwd          # e.g. "tcp:127.0.0.1:18080-:8080"
         self.ser_path = self.dir / "serial.sock"
         self.log_path = self.dir / "serial.log"
         self.mon_path = self.dir / "monitor.sock"
@@ -122,7 +186,8 @@ class Guest:
         self.initrd.write_bytes(BASE_INITRD.read_bytes() + newc(files))
         self.log_path.write_bytes(b"")
         env = dict(os.environ, ACCEL=self.accel, APPEND=self.append,
-                   INITRD=str(self.initrd), QEMU_IO="-display none")
+                   INITRD=str(self.initrd), QEMU_IO="-display none",
+                   HOSTFWD=self.hostfwd)
         cmd = ["timeout", "-k", "5", str(HARD_TIMEOUT), str(RUN_QEMU),
                str(BOARD_DIR), str(BUILD),
                *(["-chardev", f"socket,id=ser0,path={self.ser_path},server=on,"
