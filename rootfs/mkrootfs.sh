@@ -9,6 +9,7 @@
 #   /bin/busybox        static busybox, every applet linked in /bin (and the
 #                       sbin ones in /sbin too); /usr/bin, /usr/sbin -> ../bin
 #   /etc/boxinit.conf   BOARD_DIR/boxinit.conf; /etc/passwd, /etc/group
+#   /srv/rootfs/        a busybox root for services ("root = /srv/rootfs")
 #   /lib/modules/$V/    the board's KERNEL_MODULES and their dependencies (hard:
 #                       modules.dep, soft: modules.softdep), with modules.dep,
 #                       .softdep, .alias made by depmod on that subset and the
@@ -87,6 +88,21 @@ ln -s ../sbin/boxinit "$R/bin/boxctl"
 # --- /etc ------------------------------------------------------------------
 cp "$HERE/skel/etc/passwd" "$HERE/skel/etc/group" "$R/etc/"
 install -m 0644 "$BOARD_DIR/boxinit.conf" "$R/etc/boxinit.conf"
+
+# --- service rootfs ----------------------------------------------------------
+# /srv/rootfs: a shared lower tree for services with "root = /srv/rootfs"
+# (with "readonly = yes" and per-service writable dirs bound in with
+# "bind = /srv/NAME:/data"). busybox is a hard link: no extra bytes in the
+# archive. The mount points a container needs are there already.
+S=$R/srv/rootfs
+mkdir -p "$S/bin" "$S/etc" "$S/dev" "$S/proc" "$S/sys" "$S/tmp" "$S/run" "$S/data"
+ln "$R/bin/busybox" "$S/bin/busybox"
+for a in $applets; do
+	case $a in init | linuxrc | busybox | boxctl) continue ;; esac
+	ln -s busybox "$S/bin/$a"
+done
+ln -s bin "$S/sbin"
+cp "$R/etc/passwd" "$R/etc/group" "$S/etc/"
 
 # --- kernel modules --------------------------------------------------------
 # modules.dep gives each module's full (transitive) dependency list, so the

@@ -143,3 +143,23 @@ def test_network_bridge_veth_nat_and_port_forward(tmp_path):
                 import time
                 time.sleep(0.2)
         assert body == "hello through the port forward\n", g.tail()
+
+
+def test_container_with_its_own_root_on_an_initramfs(tmp_path):
+    """root = DIR when boxinit itself runs from the initramfs, where
+    pivot_root(2) is refused: the service sees only its own tree."""
+    check = ("echo PID=$$; ls /srv /sbin/boxinit /init 2>&1 | head -3; "
+             "touch /x 2>/dev/null && echo ROOT-WRITABLE || echo ROOT-READONLY; "
+             "echo data > /data/f && echo DATA-WRITABLE; hostname; "
+             "grep -c . /proc/mounts; exec sleep 1000")
+    conf = (service("jail", f"/bin/sh -c '{check}'", root="/srv/rootfs",
+                    readonly="yes", bind="/tmp:/data", hostname="jailed"))
+    with Guest(tmp_path, conf) as g:
+        g.wait_for(r"^boxinit: jail: started", timeout=60)
+        g.wait_for(r"^jail: PID=2$", timeout=30)
+        g.wait_for(r"^jail: ROOT-READONLY$", timeout=10)
+        g.wait_for(r"^jail: DATA-WRITABLE$", timeout=10)
+        g.wait_for(r"^jail: jailed$", timeout=10)
+        text = g.log()
+        assert "jail: /init" not in text and "jail: /sbin/boxinit\n" not in text
+        assert "ls: /init: No such file or directory" in text.replace("jail: ", "")
