@@ -776,14 +776,22 @@ void supervise_kill_all(void)
 
 /* ---- operator requests (boxctl) ------------------------------------------ */
 
-int supervise_start(const char *name)
+/* The service an operator names: NULL with *@err -ENOENT / -ESHUTDOWN. */
+static struct service *requested(const char *name, int *err)
 {
 	struct service *s = find(name);
 
-	if (!s || s->removed)
-		return -ENOENT;
-	if (shutting_down)
-		return -ESHUTDOWN;
+	*err = !s || s->removed ? -ENOENT : shutting_down ? -ESHUTDOWN : 0;
+	return *err ? NULL : s;
+}
+
+int supervise_start(const char *name)
+{
+	int err;
+	struct service *s = requested(name, &err);
+
+	if (!s)
+		return err;
 	if (s->conf->invalid)
 		return -EINVAL;
 	if (s->state == SVC_RUNNING || s->state == SVC_STARTING)
@@ -804,12 +812,11 @@ int supervise_start(const char *name)
 
 int supervise_stop(const char *name)
 {
-	struct service *s = find(name);
+	int err;
+	struct service *s = requested(name, &err);
 
-	if (!s || s->removed)
-		return -ENOENT;
-	if (shutting_down)
-		return -ESHUTDOWN;
+	if (!s)
+		return err;
 	if (s->stop_requested && s->restart_pending) {
 		s->restart_pending = false;     /* a restart under way: stay down */
 		log_info("%s: stop requested", name_of(s));
@@ -825,12 +832,11 @@ int supervise_stop(const char *name)
 
 int supervise_restart(const char *name)
 {
-	struct service *s = find(name);
+	int err;
+	struct service *s = requested(name, &err);
 
-	if (!s || s->removed)
-		return -ENOENT;
-	if (shutting_down)
-		return -ESHUTDOWN;
+	if (!s)
+		return err;
 	if (s->conf->invalid)
 		return -EINVAL;
 	if (s->pid <= 0) {
