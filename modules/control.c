@@ -209,7 +209,14 @@ static int do_status(const char *name, bool json, struct buf *b, char *msg, size
 			status_json(b, rows, k);
 		else
 			status_table(b, rows, k);
-		if (name && rows[0].s->state != SVC_RUNNING) {
+		if (b->used + 1 >= b->len) {
+			/* cut short: say so, and never hand out half a JSON document */
+			snprintf(msg, ml, "status of %zu services cut at %zu bytes: ask for one (status NAME)",
+				 k, b->len);
+			if (json)
+				b->p[0] = '\0';
+			code = CTL_ERROR;
+		} else if (name && rows[0].s->state != SVC_RUNNING) {
 			snprintf(msg, ml, "%s: %s", name, svc_state_name(rows[0].s->state));
 			code = CTL_NOT_FOUND;
 		}

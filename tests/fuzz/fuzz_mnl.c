@@ -55,44 +55,6 @@ static int data_cb(const struct nlmsghdr *nlh, void *data)
 	return MNL_CB_OK;
 }
 
-/*
- * TODO(network): remove this filter once modules/mnl.c and netlink.c are
- * fixed (found by this harness; only the kernel can send to our port, so
- * neither is reachable today):
- *  1. mnl_nlmsg_ok() (like libmnl's) compares (int)nlmsg_len <= len: a
- *     length >= 2^31 is negative there, the message passes and
- *     mnl_nlmsg_next() jumps 2 GiB ahead: SEGV in mnl_cb_run() and
- *     nl_reply() (tests/fuzz/mnl/regress-nlmsg-len-2g);
- *  2. an NLMSG_ERROR with error = INT_MIN: -e->error overflows (UB) in
- *     mnl_cb_run() and in netlink.c's kernel_error()
- *     (tests/fuzz/mnl/regress-error-int-min).
- * The filter skips exactly these inputs, so the rest is still fuzzed.
- */
-static int known_bug(const uint8_t *data, size_t size)
-{
-	size_t off = 0;
-
-	while (size - off >= sizeof(struct nlmsghdr)) {
-		struct nlmsghdr h;
-		int32_t err;
-
-		memcpy(&h, data + off, sizeof(h));
-		if (h.nlmsg_len > INT32_MAX)
-			return 1;
-		if (h.nlmsg_len < sizeof(struct nlmsghdr))
-			return 0;
-		if (h.nlmsg_type == NLMSG_ERROR && size - off >= sizeof(h) + 4) {
-			memcpy(&err, data + off + sizeof(h), sizeof(err));
-			if (err == INT32_MIN)
-				return 1;
-		}
-		off += MNL_ALIGN(h.nlmsg_len);
-		if (off > size)
-			return 0;
-	}
-	return 0;
-}
-
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct nl nl;
@@ -100,7 +62,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	uint32_t seq = 0, port = 0;
 	char *exact, *padded;
 
-	if (size > NL_RECV_MAX || known_bug(data, size))
+	if (size > NL_RECV_MAX)
 		return 0;
 	/*
 	 * mnl_cb_run() has libmnl's contract: it walks a message up to its

@@ -4,7 +4,15 @@ import sys
 import pytest
 
 sys.path.insert(0, os.path.dirname(__file__))
-from sandbox import Boxinit, TestCgroups, make_rootfs  # noqa: E402
+from sandbox import SANITIZER_REPORTS, Boxinit, TestCgroups, make_rootfs  # noqa: E402
+
+
+def assert_no_sanitizer_report(started):
+    """Fail the test when a (SANITIZE=1) boxinit printed a sanitizer report."""
+    for b in started:
+        found = [t for _, t in b.out.matching(lambda t: any(r in t for r in SANITIZER_REPORTS))]
+        if found:
+            pytest.fail("sanitizer report:\n" + b.out.text()[-6000:], pytrace=False)
 
 
 @pytest.fixture
@@ -24,6 +32,7 @@ def sandbox(tmp_path):
     yield start
     for b in started:
         b.close()
+    assert_no_sanitizer_report(started)
 
 
 @pytest.fixture
@@ -43,3 +52,4 @@ def supervisor(tmp_path):
     yield start
     for b in started:
         b.close()
+    assert_no_sanitizer_report(started)

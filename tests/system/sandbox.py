@@ -26,6 +26,36 @@ def host_boxinit():
     return os.environ.get("BOXINIT", os.path.abspath("build/host/boxinit"))
 
 
+def sanitized():
+    """True under `make check SANITIZE=1`: boxinit is the ASan+UBSan host build."""
+    return os.environ.get("BOXINIT_SANITIZE") == "1"
+
+
+# What a sanitizer prints when it finds something (with halt_on_error it also
+# aborts); the fixtures fail a test whose boxinit printed one.
+SANITIZER_REPORTS = ("ERROR: AddressSanitizer", "ERROR: LeakSanitizer",
+                     "runtime error:", "SUMMARY: UndefinedBehaviorSanitizer")
+
+
+def install_init(root):
+    """/init of a rootfs: the static musl build; under SANITIZE=1 the sanitized
+    host build (glibc, dynamic) with the libraries ldd names, since the static
+    build cannot be sanitized."""
+    if not sanitized():
+        shutil.copy2(static_boxinit(), os.path.join(root, "init"))
+        return
+    binary = host_boxinit()
+    shutil.copy2(binary, os.path.join(root, "init"))
+    ldd = subprocess.run(["ldd", binary], capture_output=True, text=True, check=True)
+    for line in ldd.stdout.splitlines():
+        words = line.split()
+        lib = words[2] if "=>" in words and len(words) > 2 else words[0]
+        if lib.startswith("/"):
+            dst = os.path.join(root, lib.lstrip("/"))
+            os.makedirs(os.path.dirname(dst), exist_ok=True)
+            shutil.copy2(os.path.realpath(lib), dst)
+
+
 def make_rootfs(root, config_text, extra_files=None):
     """A minimal busybox rootfs with boxinit as /init and the given config."""
     for d in ("bin", "sbin", "etc", "dev", "proc", "sys", "tmp", "run", "root"):
@@ -37,7 +67,7 @@ def make_rootfs(root, config_text, extra_files=None):
         p = os.path.join(root, "bin", a)
         if not os.path.lexists(p) and a not in ("busybox", "init"):
             os.symlink("busybox", p)
-    shutil.copy2(static_boxinit(), os.path.join(root, "init"))
+    install_init(root)
     os.symlink("../init", os.path.join(root, "bin/boxctl"))
     with open(os.path.join(root, "etc/boxinit.conf"), "w") as f:
         f.write(config_text)
@@ -156,6 +186,8 @@ class TestCgroups:
 
     def cleanup(self):
         for d in self.dirs.values():
+            if not os.path.isdir(d):
+                continue            # cleaned up already (close() twice)
             for _ in range(50):
                 pids = []
                 for top, _, files in os.walk(d):

@@ -11,8 +11,15 @@ service.two.exec = /bin/sh -c "echo two-up; exec sleep 1000"
     b.out.wait_for("one: one-up")
     b.out.wait_for("two: two-up")
     assert "starting as supervisor" in b.out.text()
-    kids = b.descendants()
-    assert len([p for p, (_, _, c) in kids.items() if c == "sleep"]) == 2
+    # "echo" comes before "exec sleep": give the exec a moment
+    deadline = time.monotonic() + 5
+    while True:
+        kids = b.descendants()
+        sleeps = [p for p, (_, _, c) in kids.items() if c == "sleep"]
+        if len(sleeps) == 2 or time.monotonic() > deadline:
+            break
+        time.sleep(0.05)
+    assert len(sleeps) == 2, kids
     b.signal(signal.SIGTERM)
     assert b.wait_exit() == 0
     text = b.out.text()
