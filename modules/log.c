@@ -187,6 +187,23 @@ void log_file_close(struct log_file *lf)
 	lf->fd = -1;
 }
 
+static void queue_line(const char *p, size_t n);
+
+/* A log file write failed (disk full...): count it, say so on the console
+ * at the first and every 1000th (never through the files again). */
+static void file_error(void)
+{
+	char note[96];
+	int m;
+
+	if (++lg.file_errors != 1 && lg.file_errors % 1000)
+		return;
+	m = snprintf(note, sizeof(note), "boxinit: log files: %llu lines not written (%s)\n",
+		     (unsigned long long)lg.file_errors, strerror(errno));
+	if (m > 0 && (size_t)m < sizeof(note))
+		queue_line(note, (size_t)m);
+}
+
 /* Append one stamped line; rotate NAME.log to NAME.log.1 past the cap. */
 static void file_put(struct log_file *lf, const char *name, const char *line, size_t n)
 {
@@ -201,13 +218,13 @@ static void file_put(struct log_file *lf, const char *name, const char *line, si
 			close(lf->fd);
 			log_file_open(lf, name);
 			if (lf->fd < 0) {
-				lg.file_errors++;
+				file_error();
 				return;
 			}
 		}
 	}
 	if (write(lf->fd, line, n) != (ssize_t)n) {
-		lg.file_errors++;
+		file_error();
 		return;
 	}
 	lf->size += (uint32_t)n;

@@ -346,6 +346,9 @@ service.flaky.restart_max = 1000
         assert b.out.text().count("chatty: line") > seen + 100
         assert len(b.out.lines) > n0
         b.out.wait_for("flaky: flaky-up", count=3, timeout=20)     # restarts go on
+        # reported, though the console itself may drop some of those notes
+        b.out.wait_for(lambda t: t.startswith("boxinit: log files: ") and
+                       t.endswith(" lines not written (No space left on device)"))
         s = status(sock)
         assert s["chatty"]["pid"] == chatty and s["chatty"]["state"] == "running"
         assert b.proc.poll() is None
