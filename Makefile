@@ -250,6 +250,49 @@ deps:
 # ---- image and boot -------------------------------------------------------
 include board/common/board.mk
 
+# ---- BENCH (benchmarks: bench/) ---------------------------------------------
+# `make bench` (root): boxinit against what its users would otherwise use
+# (tini, busybox init, s6, finit sizes; cgcreate/cgexec/unshare/ip pipelines,
+# crun, runc, a C lower bound), on this machine in one run; the tables go to
+# bench/RESULTS.md. `make bench-smoke` (part of `make check`): every benchmark
+# with tiny N, to build/bench/RESULTS.md, in under a minute, so the harness
+# cannot rot. No figure fails anything; only a broken harness fails the smoke.
+# Missing Debian packages (BENCH_DEBS) are installed as root with apt-get;
+# what still cannot run becomes a "not available: why" row.
+# BENCH_N (rounds, default 30), BENCH_SCALE_REPS (20), BENCH_BOOTS (20).
+BENCHB       := build/bench
+BENCH_TOOLS  := $(BENCHB)/stamp $(BENCHB)/lowerbound
+BENCH_DEBS   := crun runc cgroup-tools iproute2
+BENCH_PY     := /usr/bin/python3 bench/bench.py
+
+.PHONY: bench bench-smoke bench-deps bench-tools
+
+$(BENCH_TOOLS): $(BENCHB)/%: bench/%.c
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  CC      $@")
+	$(Q)musl-gcc -static -O2 -Wall -Wextra -Werror -o $@ $<
+
+bench-deps:
+	$(Q)missing=; for p in $(BENCH_DEBS); do \
+		dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+		if [ "$$(id -u)" = 0 ]; then \
+			apt-get install -y --no-install-recommends $$missing >/dev/null || \
+			echo "bench: apt-get install$$missing failed: those comparisons are skipped" >&2; \
+		else echo "bench: not root, missing$$missing: those comparisons are skipped" >&2; fi; \
+	fi
+
+bench-tools: $(BENCH_TOOLS)
+	$(Q)$(MAKE) --no-print-directory ARCH=x86_64 BOARD=qemu-x86_64 all
+
+bench: bench-deps bench-tools
+	$(Q)$(MAKE) --no-print-directory ARCH=x86_64 BOARD=qemu-x86_64 image kernel
+	$(Q)$(BENCH_PY) --out bench/RESULTS.md
+
+bench-smoke: bench-deps bench-tools
+	$(Q)timeout -k 10 170 $(BENCH_PY) --smoke --out $(BENCHB)/RESULTS.md
+# ---- end BENCH --------------------------------------------------------------
+
 # ---- tests ----------------------------------------------------------------
 unit: $(UNIT_BINS)
 	$(Q)set -e; for t in $(UNIT_BINS); do echo "== $$t"; $$t; done
@@ -273,6 +316,7 @@ check: deps
 	$(Q)$(MAKE) --no-print-directory all host
 	$(Q)$(MAKE) --no-print-directory unit
 	$(Q)$(MAKE) --no-print-directory sandbox
+	$(Q)$(MAKE) --no-print-directory bench-smoke
 ifneq ($(SANITIZE),1)
 	$(Q)$(MAKE) --no-print-directory fuzz-smoke
 	$(Q)$(MAKE) --no-print-directory boot
