@@ -241,16 +241,17 @@ int process_reaped(pid_t pid, int wstatus)
 	return wstatus;
 }
 
-/* Read the child's report: 0 when it exec'd (EOF), else -errno + @what. */
-static int child_result(int fd, const char **what)
+int process_result(int fd, const char **what)
 {
 	static char failed_step[CT_WHAT_MAX];
 	struct child_err ce;
 	ssize_t n;
 
 	do
-		n = read(fd, &ce, sizeof(ce));
+		n = read(fd, &ce, sizeof(ce));      /* one atomic write: all or none */
 	while (n < 0 && errno == EINTR);
+	if (n < 0 && errno == EAGAIN)
+		return -EAGAIN;
 	if (n != (ssize_t)sizeof(ce))
 		return 0;
 	/* The child failed before exec and exits 127: reaped later. */
@@ -309,8 +310,14 @@ pid_t process_spawn(const struct spawn_req *r, const char **what)
 		close(gp[1]);           /* without the byte: the child leaves */
 		gp[1] = -1;
 	}
-	if (e == 0)
-		e = child_result(ep[0], what);
+	if (e == 0 && r->result_fd) {
+		/* the report comes later, through the caller's event loop */
+		fcntl(ep[0], F_SETFL, O_NONBLOCK);
+		*r->result_fd = ep[0];
+		ep[0] = -1;
+	} else if (e == 0) {
+		e = process_result(ep[0], what);
+	}
 	if (e < 0)      /* the child exits 127 at once: leave nothing behind */
 		waitpid(pid, NULL, 0);
 	else if (ct) {

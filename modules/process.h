@@ -50,6 +50,13 @@ struct spawn_req {
 	 */
 	int (*prepare)(pid_t pid, void *arg, const char **what);
 	void *prepare_arg;
+	/*
+	 * Non-NULL: process_spawn returns as soon as the child runs, without
+	 * waiting for its exec, so that services start side by side; the
+	 * report comes later on *@result_fd (the caller owns it; non-blocking,
+	 * close-on-exec): see process_result().
+	 */
+	int *result_fd;
 };
 
 /*
@@ -62,6 +69,14 @@ struct spawn_req {
  * "mount /proc", "pivot_root", "setuid"...). Static storage.
  */
 pid_t process_spawn(const struct spawn_req *r, const char **what);
+
+/*
+ * process_result - read a spawn's report from @fd (spawn_req.result_fd)
+ * without blocking: 0 when the child exec'd (EOF), -EAGAIN when it has not
+ * yet, or the -errno of its failure before exec with @what naming the
+ * step (static storage). The failed child exits 127 on its own.
+ */
+int process_result(int fd, const char **what);
 
 /*
  * process_reaped - the caller reaped @pid with @wstatus: for a container's

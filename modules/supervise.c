@@ -226,6 +226,42 @@ static int cgroup_prepare(struct service *s)
 
 /* ---- starting ------------------------------------------------------------ */
 
+/* "web: exec /bin/httpd: No such file or directory", "web: bind /x: ..." */
+static void log_start_error(const struct service *s, const char *what, int err)
+{
+	const struct svc_conf *c = s->conf;
+
+	if (what && strcmp(what, "exec"))
+		log_err("%s: %s: %s", name_of(s), what, strerror(-err));
+	else
+		log_err("%s: exec %s: %s", name_of(s),
+			c->argv && c->argv[0] ? c->argv[0] : "?", strerror(-err));
+}
+
+/* Read the start's report if it came (@final: it must have); log a failure.
+ * The failed child exits 127 by itself: exited() takes it from there. */
+static void res_check(struct service *s, bool final)
+{
+	const char *what = NULL;
+	int r;
+
+	if (s->res.fd < 0)
+		return;
+	r = process_result(s->res.fd, &what);
+	if (r == -EAGAIN && !final)
+		return;
+	if (r < 0 && r != -EAGAIN)
+		log_start_error(s, what, r);
+	loop_del(&s->res);
+	close(s->res.fd);
+	s->res.fd = -1;
+}
+
+static void res_ready(struct loop_handler *h, uint32_t events)
+{
+	res_check((struct service *)((char *)h - offsetof(struct service, res)), false);
+}
+
 /*
  * The container exists (its reaper is @pid) and nothing runs in it yet:
  * give it its network from outside (veth peer created in its netns).
@@ -256,7 +292,7 @@ static void start(struct service *s)
 	char **env = NULL;
 	int p[2] = { -1, -1 };
 	int cgfds[CG_MAX_HIER];
-	int ncg = 0;
+	int ncg = 0, rfd = -1;
 	pid_t pid;
 
 	out_close(s);
@@ -292,6 +328,8 @@ static void start(struct service *s)
 		goto fail;
 	}
 	req.env = env;
+	/* don't wait for the exec: the next service starts meanwhile */
+	req.result_fd = s->console ? NULL : &rfd;
 	pid = process_spawn(&req, &what);
 	free(env);
 	while (ncg > 0)
@@ -310,6 +348,10 @@ static void start(struct service *s)
 		close(p[0]);
 		s->out.fd = -1;
 	}
+	s->res.fd = rfd;
+	s->res.fn = res_ready;
+	if (rfd >= 0 && loop_add(&s->res, EPOLLIN) < 0)
+		res_check(s, true);     /* unwatchable: read it at the exit */
 	if (c->type == SVC_SIMPLE)
 		s->ready = true;
 	set_state(s, SVC_RUNNING);
@@ -322,11 +364,7 @@ fail:
 		close(p[0]);
 	if (p[1] >= 0)
 		close(p[1]);
-	if (what && strcmp(what, "exec"))
-		log_err("%s: %s: %s", name_of(s), what, strerror(-pid));
-	else
-		log_err("%s: exec %s: %s", name_of(s),
-			c->argv && c->argv[0] ? c->argv[0] : "?", strerror(-pid));
+	log_start_error(s, what, pid);
 	/* A start that fails is a failed run: same restart rules. */
 	set_state(s, SVC_RUNNING);
 	exited(s, 127 << 8);
@@ -394,6 +432,7 @@ static struct service *service_new(const struct svc_conf *c, const char *console
 	s->console = console;
 	s->out.fd = -1;
 	s->oom.fd = -1;
+	s->res.fd = -1;
 	s->backoff_ms = BACKOFF_MIN_MS;
 	if (c->invalid) {
 		s->state = SVC_FAILED;
@@ -405,6 +444,7 @@ static struct service *service_new(const struct svc_conf *c, const char *console
 
 static void service_free(struct service *s)
 {
+	res_check(s, true);
 	out_close(s);
 	oom_close(s);
 	log_file_close(&s->log);
@@ -620,6 +660,7 @@ static void exited(struct service *s, int wstatus)
 	char text[80];
 	bool failure = is_failure(wstatus);
 
+	res_check(s, true);     /* why it failed, before that it exited */
 	s->pid = 0;
 	s->wstatus = wstatus;
 	s->deadline_ms = 0;

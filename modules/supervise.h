@@ -63,6 +63,7 @@ struct service {
 	uint64_t oom_seen;              /* the cgroup's oom_kill counter */
 	uint32_t oom_kills;             /* OOM kills since boot */
 	struct loop_handler out;        /* read end of the output pipe */
+	struct loop_handler res;        /* the start's report: EOF at exec */
 	struct log_file log;            /* NAME.log in the log directory */
 	uint16_t linelen;
 	char line[SVC_LINE_MAX];

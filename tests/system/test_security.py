@@ -39,7 +39,8 @@ def script():
         # /proc/kcore is masked: reads give nothing (some kernels have none)
         'if [ -e /proc/kcore ]; then echo KCORE $(wc -c < /proc/kcore); '
         'else echo KCORE absent; fi',
-        # only the container's processes: the reaper, the shell, this pipeline
+        # only the container's processes: the reaper, the shell and this
+        # pipeline (a subshell, ls, grep) — the host has hundreds
         'echo PROCS $(ls /proc | grep -c "^[0-9]")',
         "echo DONE",
         "exec sleep 1000",
@@ -63,7 +64,7 @@ service.other.exec = /bin/sleep 1000
     assert sum(t.startswith("DENIED") for t in out) == len(ATTEMPTS)
     assert "KCORE 0" in out or "KCORE absent" in out
     procs = int(next(t for t in out if t.startswith("PROCS")).split()[1])
-    assert procs <= 4, out
+    assert procs <= 6, out
     assert reaper_of(b) > 0          # still there after "kill -9 1"
 
 
