@@ -88,29 +88,9 @@ def ratio_summary(xs):
             f"p10–p90 {pct(xs, .1):.2f}–{pct(xs, .9):.2f}", len(xs))
 
 
-# ---- cgroups (v1 hierarchies + cgroup2, as tests/system/sandbox.py) -------
-def cgroup_hierarchies():
-    mounts = []
-    with open("/proc/self/mountinfo") as f:
-        for line in f:
-            left, right = line.split(" - ", 1)
-            fields, rfields = left.split(), right.split()
-            mounts.append((fields[3], fields[4], rfields[0], set(rfields[2].split(","))))
-    out = {}
-    with open("/proc/self/cgroup") as f:
-        for line in f:
-            hid, ctrls, path = line.rstrip("\n").split(":", 2)
-            want = set(ctrls.split(",")) if ctrls else set()
-            for root, mnt, fstype, opts in mounts:
-                if (hid == "0" and fstype == "cgroup2") or \
-                        (fstype == "cgroup" and want and want <= opts):
-                    if path.startswith(root):
-                        rel = path[len(root):] if root != "/" else path
-                        name = "unified" if hid == "0" else ctrls
-                        if name == "unified" or want & {"cpu", "cpuacct", "memory", "pids"}:
-                            out[name] = mnt + rel.rstrip("/")
-                    break
-    return out
+# ---- cgroups (v1 hierarchies + cgroup2: the system tests' own finder) -----
+sys.path.insert(0, os.path.join(REPO, "tests", "system"))
+from sandbox import cgroup_hierarchies  # noqa: E402
 
 
 class Cg:

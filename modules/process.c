@@ -165,6 +165,11 @@ reaper(const struct spawn_req *r, int errfd, int gofd, int stfd)
 	char go;
 	int e;
 
+	/* every signal waits for container_reap(), none is lost: blocked from
+	 * the start, since a namespace's init drops the ones it does not
+	 * handle (a stop sent before the service exists would vanish) */
+	sigfillset(&all);
+	sigprocmask(SIG_SETMASK, &all, NULL);
 	join_cgroups(r, errfd);
 	/* boxinit gone (a supervisor killed): the container goes too */
 	prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
@@ -189,9 +194,6 @@ reaper(const struct spawn_req *r, int errfd, int gofd, int stfd)
 	errno = -e;
 	if (e < 0)
 		child_fail(errfd, what);
-	/* every signal waits for container_reap(), none is lost */
-	sigfillset(&all);
-	sigprocmask(SIG_SETMASK, &all, NULL);
 	signal(SIGCHLD, SIG_DFL);
 	svc = fork();
 	if (svc < 0)

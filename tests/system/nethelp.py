@@ -86,20 +86,6 @@ class NetBoxinit(Boxinit):
                 "chroot", root, "/init"]
         return cls(argv, cgroups=cgroups)
 
-    def boxinit_pid(self, timeout=5.0):
-        # nsenter exec'd unshare (same pid); boxinit is its child
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            try:
-                with open(f"/proc/{self.proc.pid}/task/{self.proc.pid}/children") as f:
-                    kids = f.read().split()
-                if kids:
-                    return int(kids[0])
-            except FileNotFoundError:
-                pass
-            time.sleep(0.02)
-        raise AssertionError("boxinit did not start under nsenter/unshare")
-
     def nsenter(self, *argv, check=False, timeout=20):
         """Run a host command in boxinit's network namespace."""
         return sh("nsenter", f"--net=/proc/{self.boxinit_pid()}/ns/net", *argv,

@@ -230,9 +230,13 @@ class Boxinit:
         return cls([binary or host_boxinit(), "--config", config_path, *args],
                    cgroups=cgroups)
 
+    def wrapped(self):
+        """True when boxinit runs under unshare (or nsenter + unshare)."""
+        return self.proc.args[0] in ("unshare", "nsenter")
+
     def boxinit_pid(self, timeout=5.0):
         """Host pid of boxinit itself (the unshare child, or the process)."""
-        if self.proc.args[0] != "unshare":
+        if not self.wrapped():
             return self.proc.pid
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
@@ -281,7 +285,7 @@ class Boxinit:
 
     def close(self):
         if self.proc.poll() is None:
-            if self.proc.args[0] != "unshare":
+            if not self.wrapped():
                 # a supervisor's services would outlive it: kill them by pid
                 kids = list(self.descendants())
                 self.proc.kill()

@@ -43,9 +43,12 @@ service.lim.pids = 16
     assert read(os.path.join(svc_dir(b, "pids", "lim"), "pids.max")) == "16"
     # the service runs inside it, from its first instruction: the
     # container's reaper (its PID 1) joins before anything else, then
-    # forks the service
-    pids = read(os.path.join(svc_dir(b, "pids", "lim"), "cgroup.procs")).split()
-    assert len(pids) == 2
+    # forks the service ("started" is logged before that: wait for it)
+    procs = os.path.join(svc_dir(b, "pids", "lim"), "cgroup.procs")
+    deadline = time.monotonic() + 10
+    while len(read(procs).split()) < 2 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert len(read(procs).split()) == 2
     assert "lim: started" in b.out.text()
 
 

@@ -372,3 +372,21 @@ def test_reload_reverted_before_it_applied_keeps_the_original(ctl):
     boxctl("reload")
     b.out.wait_for("x: V=A", count=2, timeout=10)
     assert "x: V=B" not in b.out.text()
+
+
+def test_stop_right_after_start_is_not_lost(ctl):
+    # the stop may reach the container before its service exists: the
+    # reaper must keep it for the service, not drop it (stop_timeout 20 s
+    # would then be the only way down)
+    b, boxctl = ctl("service.x.exec = /bin/sleep 1000\nservice.x.stop_timeout = 20s\n")
+    wait_state(boxctl, "x", "running")
+    for round_ in range(5):
+        boxctl("stop", "x")
+        wait_state(boxctl, "x", "stopped", timeout=5)
+        t0 = time.monotonic()
+        boxctl("start", "x")
+        boxctl("stop", "x")
+        wait_state(boxctl, "x", "stopped", timeout=5)
+        assert time.monotonic() - t0 < 5
+        boxctl("start", "x")
+        wait_state(boxctl, "x", "running")
