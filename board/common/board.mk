@@ -18,8 +18,9 @@
 BOARD_DIR := board/$(BOARD)
 ACCEL     ?= tcg
 APPEND    ?=
+HOSTFWD   ?=
 # run-qemu.sh and the boot tests read them from the environment.
-export ACCEL APPEND
+export ACCEL APPEND HOSTFWD
 INITRAMFS := $(BUILD)/initramfs.cpio.gz
 KRELEASE  := $(BUILD)/kernel/release
 BBSTAMP   := $(BUILD)/busybox/stamp
