@@ -90,28 +90,17 @@ def ratio_summary(xs):
 
 # ---- cgroups (v1 hierarchies + cgroup2: the system tests' own finder) -----
 sys.path.insert(0, os.path.join(REPO, "tests", "system"))
-from sandbox import cgroup_hierarchies  # noqa: E402
+from sandbox import TestCgroups, cgroup_hierarchies  # noqa: E402
 
 
-class Cg:
-    """One directory per hierarchy, named tag; removed (with what is below,
-    after killing what runs there) by cleanup()."""
+class Cg(TestCgroups):
+    """The system tests' per-run cgroups (one directory per hierarchy,
+    named tag), registered for the harness's cleanup, which also removes
+    what runs below them."""
 
     def __init__(self, tag):
-        self.dirs = {}
-        for name, cur in cgroup_hierarchies().items():
-            d = os.path.join(cur, tag)
-            try:
-                os.makedirs(d, exist_ok=True)
-                self.dirs[name] = d
-            except OSError:
-                pass
+        super().__init__(tag)
         CLEANUP.append(self.cleanup)
-
-    def join(self):
-        for d in self.dirs.values():
-            with open(os.path.join(d, "cgroup.procs"), "w") as f:
-                f.write("0")
 
     def cleanup(self):
         for d in self.dirs.values():
