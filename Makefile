@@ -4,6 +4,7 @@
 #   make qemu            build everything and boot board/$(BOARD) under QEMU
 #   make check           every test: unit, sandbox, QEMU boot
 #   make install         DESTDIR=/PREFIX= as usual
+#   make readme-keys     regenerate README.md's config key reference
 #
 # Variables: ARCH (x86_64 | aarch64), BOARD (qemu-$(ARCH); a board implies
 # its ARCH), BOOT_BOARDS (boards `make boot` tests), CROSS_COMPILE, V=1,
@@ -51,11 +52,20 @@ BUILD := build/$(ARCH)
 HOSTB := build/host$(if $(filter 1,$(SANITIZE)),-san)
 KHDR  := $(BUILD)/khdr
 
-SRCS := $(wildcard init/*.c modules/*.c)
+# modules/ is one folder per layer; modules/layers.mk says which folders
+# each one may include. A source gets the include paths of its own folder
+# and of those (init/, the tests, the fuzzers and the bench get them all).
+include modules/layers.mk
+SRCS := $(wildcard init/*.c $(addsuffix /*.c,$(addprefix modules/,$(LAYERS))))
 LIB_SRCS := $(filter-out init/main.c,$(SRCS))
+HDRS := $(wildcard init/*.h $(addsuffix /*.h,$(addprefix modules/,$(LAYERS))))
+INC_ALL := -Iinit $(addprefix -Imodules/,$(LAYERS))
+# src_layer: modules/spawn/child/x.c -> spawn/child; anything else -> "" (all)
+src_layer = $(if $(filter modules/%,$(1)),$(patsubst modules/%/,%,$(dir $(1))))
+INC = $(if $(call src_layer,$<),$(addprefix -Imodules/,$(call src_layer,$<) $(LAYER_$(call src_layer,$<))),$(INC_ALL))
 
 WARN   := -Wall -Wextra -Werror -Wno-unused-parameter -Wshadow -Wformat=2
-CFLAGS_COMMON := -std=gnu11 $(WARN) -D_GNU_SOURCE -DBOXINIT_VERSION=\"$(VERSION)\" -Iinit -Imodules
+CFLAGS_COMMON := -std=gnu11 $(WARN) -D_GNU_SOURCE -DBOXINIT_VERSION=\"$(VERSION)\"
 
 TARGET_CFLAGS  := $(CFLAGS_COMMON) -Os -ffunction-sections -fdata-sections \
                   -fno-asynchronous-unwind-tables -isystem $(KHDR)
@@ -79,7 +89,7 @@ UNIT_BINS := $(patsubst tests/unit/%.c,$(HOSTB)/tests/%,$(UNIT_SRCS))
 
 PYTEST ?= /usr/bin/python3 -m pytest
 
-.PHONY: all host deps qemu check unit sandbox boot bench install clean distclean
+.PHONY: all host deps qemu check layers unit sandbox boot bench install clean distclean
 
 all: $(BUILD)/boxinit
 
@@ -91,36 +101,36 @@ $(KHDR)/.stamp:
 	$(Q)ln -sfn $(KHDR_ASM) $(KHDR)/asm
 	$(Q)touch $@
 
-$(BUILD)/obj/%.o: %.c $(KHDR)/.stamp $(wildcard init/*.h modules/*.h)
+$(BUILD)/obj/%.o: %.c $(KHDR)/.stamp $(HDRS)
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  CC      $@")
-	$(Q)$(TARGET_CC) $(TARGET_CFLAGS) -c -o $@ $<
+	$(Q)$(TARGET_CC) $(TARGET_CFLAGS) $(INC) -c -o $@ $<
 
 $(BUILD)/boxinit: $(TARGET_OBJS)
 	@$(if $(Q),echo "  LD      $@")
-	$(Q)$(TARGET_CC) $(TARGET_LDFLAGS) -o $@ $^
+	$(Q)$(TARGET_CC) $(TARGET_LDFLAGS) -Wl,-Map=$@.map -o $@ $^
 	$(Q)$(STRIP) $@
 	@echo "  SIZE    $@: $$(stat -c %s $@) bytes"
 
 # Host build: glibc, unstripped, debug info; used by the tests.
 host: $(HOSTB)/boxinit
 
-$(HOSTB)/obj/%.o: %.c $(wildcard init/*.h modules/*.h)
+$(HOSTB)/obj/%.o: %.c $(HDRS)
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  HOSTCC  $@")
-	$(Q)$(HOST_CC) $(HOST_CFLAGS) -c -o $@ $<
+	$(Q)$(HOST_CC) $(HOST_CFLAGS) $(INC) -c -o $@ $<
 
 $(HOSTB)/boxinit: $(HOST_OBJS)
 	@$(if $(Q),echo "  HOSTLD  $@")
 	$(Q)$(HOST_CC) $(HOST_LDFLAGS) -o $@ $^
 
-$(HOSTB)/tests/%: tests/unit/%.c $(HOST_LIB_OBJS)
+$(HOSTB)/tests/%: tests/unit/%.c $(wildcard tests/unit/*.h) $(HOST_LIB_OBJS)
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  HOSTCC  $@")
-	$(Q)$(HOST_CC) $(HOST_CFLAGS) -o $@ $< $(HOST_LIB_OBJS) $(HOST_LDFLAGS) -lcmocka
+	$(Q)$(HOST_CC) $(HOST_CFLAGS) $(INC_ALL) -o $@ $< $(HOST_LIB_OBJS) $(HOST_LDFLAGS) -lcmocka
 
 # ---- LIBMNL (network: netlink library) -------------------------------------
-# The static build always uses the in-tree libmnl subset (modules/mnl.c).
+# The static build always uses the in-tree libmnl subset (modules/net/mnl.c).
 # build/host-libmnl/ is a second host build against Debian's libmnl-dev
 # (pkg-config libmnl): `make host-libmnl`, or `make LIBMNL=system host`.
 # The unit tests of the netlink code also run against it, and the sandbox
@@ -146,10 +156,10 @@ libmnl-check:
 
 host-libmnl: $(MNLB)/boxinit
 
-$(MNLB)/obj/%.o: %.c $(wildcard init/*.h modules/*.h) | libmnl-check
+$(MNLB)/obj/%.o: %.c $(HDRS) | libmnl-check
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  HOSTCC  $@ (libmnl)")
-	$(Q)$(HOST_CC) $(MNL_CFLAGS) -c -o $@ $<
+	$(Q)$(HOST_CC) $(MNL_CFLAGS) $(INC) -c -o $@ $<
 
 $(MNLB)/boxinit: $(MNL_OBJS)
 	@$(if $(Q),echo "  HOSTLD  $@")
@@ -158,7 +168,7 @@ $(MNLB)/boxinit: $(MNL_OBJS)
 $(MNLB)/tests/%: tests/unit/%.c $(MNL_LIB_OBJS)
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  HOSTCC  $@ (libmnl)")
-	$(Q)$(HOST_CC) $(MNL_CFLAGS) -o $@ $< $(MNL_LIB_OBJS) $(HOST_LDFLAGS) $(MNL_LIBS) -lcmocka
+	$(Q)$(HOST_CC) $(MNL_CFLAGS) $(INC_ALL) -o $@ $< $(MNL_LIB_OBJS) $(HOST_LDFLAGS) $(MNL_LIBS) -lcmocka
 
 # `make unit` runs these first; `make sandbox` builds and passes the binary
 unit-libmnl: $(MNL_UNIT)
@@ -201,17 +211,17 @@ endif
 
 .PHONY: fuzz fuzz-build fuzz-smoke clean-hardening $(addprefix fuzz-run-,$(FUZZ_TARGETS))
 
-$(FUZZB)/obj/%.o: %.c $(wildcard init/*.h modules/*.h)
+$(FUZZB)/obj/%.o: %.c $(HDRS)
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  FUZZCC  $@")
-	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -c -o $@ $<
+	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) $(INC) -fsanitize=fuzzer-no-link -c -o $@ $<
 
 $(FUZZB)/libboxinit.a: $(FUZZ_LIB_OBJS)
 	$(Q)rm -f $@ && ar rcs $@ $^
 
 $(FUZZB)/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZB)/libboxinit.a
 	@$(if $(Q),echo "  FUZZLD  $@")
-	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $< $(FUZZB)/libboxinit.a
+	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) $(INC_ALL) -fsanitize=fuzzer -o $@ $< $(FUZZB)/libboxinit.a
 
 fuzz-build: $(FUZZ_BINS)
 
@@ -267,10 +277,18 @@ BENCH_PY     := /usr/bin/python3 bench/bench.py
 
 .PHONY: bench bench-smoke bench-deps bench-tools
 
-$(BENCH_TOOLS): $(BENCHB)/%: bench/%.c
+$(BENCHB)/stamp: bench/stamp.c
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  CC      $@")
 	$(Q)musl-gcc -static -O2 -Wall -Wextra -Werror -o $@ $<
+
+# the fair bound installs boxinit's own seccomp filter: the same program
+LB_SRCS := bench/lowerbound.c modules/spawn/child/seccomp.c
+$(BENCHB)/lowerbound: $(LB_SRCS) modules/spawn/child/seccomp.h $(KHDR)/.stamp
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  CC      $@")
+	$(Q)musl-gcc -static -O2 -Wall -Wextra -Werror -D_GNU_SOURCE -isystem $(KHDR) \
+		-Imodules/spawn/child -Imodules/base -o $@ $(LB_SRCS)
 
 bench-deps:
 	$(Q)missing=; for p in $(BENCH_DEBS); do \
@@ -301,35 +319,97 @@ sandbox: $(HOSTB)/boxinit $(BUILD)/boxinit
 	$(Q)BOXINIT=$(CURDIR)/$(HOSTB)/boxinit BOXINIT_STATIC=$(CURDIR)/$(BUILD)/boxinit \
 		$(PYTEST) -q tests/system
 
-# `make boot` (so `make check`) runs tests/boot on every board of
-# BOOT_BOARDS, one after the other; with ARCH= or BOARD= given, on that one.
-# A failing board does not stop the next; the result fails if any did.
+# `make boot` runs tests/boot on every board of BOOT_BOARDS, one after the
+# other; with ARCH= or BOARD= given, on that one. Boards in BOOT_SMOKE_BOARDS
+# (none for `make boot`; CHECK_SMOKE_BOARDS for `make check`, see board.mk)
+# run only the smoke, tests/boot/test_boot.py. A failing board does not stop
+# the next; the result fails if any did.
+BOOT_SMOKE_BOARDS ?=
 boot:
 	$(Q)failed=; for b in $(BOOT_BOARDS); do \
-		echo "== boot tests: $$b"; \
+		t=tests/boot; \
+		case " $(BOOT_SMOKE_BOARDS) " in *" $$b "*) t=tests/boot/test_boot.py ;; esac; \
+		echo "== boot tests: $$b ($$t)"; \
 		$(MAKE) --no-print-directory BOARD=$$b deps && \
-		$(MAKE) --no-print-directory BOARD=$$b boot-board || failed="$$failed $$b"; \
+		$(MAKE) --no-print-directory BOARD=$$b BOOT_TESTS=$$t boot-board || failed="$$failed $$b"; \
 	done; \
 	if [ -n "$$failed" ]; then echo "boot tests failed on:$$failed" >&2; exit 1; fi
 
+# `make layers`: no #include crosses an edge modules/layers.mk forbids
+layers:
+	$(Q)scripts/check-layers.sh
+
+# The README's key reference is generated from the key table
+# (modules/config/config_keys.c) by `boxinit --help-config=markdown`,
+# between the config-keys marker comments. `make readme-keys` rewrites it;
+# `make readme-check` (part of `make check`) fails when README.md differs.
+README_KEYS_BEGIN := <!-- config-keys:begin -->
+README_KEYS_END   := <!-- config-keys:end -->
+define readme_keys
+	$(Q)grep -qxF '$(README_KEYS_BEGIN)' README.md && grep -qxF '$(README_KEYS_END)' README.md || \
+		{ echo "README.md: the $(README_KEYS_BEGIN) / $(README_KEYS_END) lines are missing" >&2; exit 1; }
+	$(Q)$(HOSTB)/boxinit --help-config=markdown > $(HOSTB)/config-keys.md
+	$(Q)awk -v gen=$(HOSTB)/config-keys.md \
+		'$$0 == "$(README_KEYS_BEGIN)" { print; while ((getline l < gen) > 0) print l; skip = 1; next } \
+		 $$0 == "$(README_KEYS_END)" { skip = 0 } !skip' README.md > $(1)
+endef
+
+.PHONY: readme-keys readme-check
+readme-keys: $(HOSTB)/boxinit
+	$(call readme_keys,$(HOSTB)/README.md)
+	$(Q)cmp -s $(HOSTB)/README.md README.md || { cp $(HOSTB)/README.md README.md; echo "  GEN     README.md (config keys)"; }
+
+readme-check: $(HOSTB)/boxinit
+	$(call readme_keys,$(HOSTB)/README.md)
+	$(Q)diff -u README.md $(HOSTB)/README.md || \
+		{ echo "README.md: the key reference differs from the key table: run make readme-keys" >&2; exit 1; }
+
+# ---- MAN (doc/): boxinit(8), boxctl(8), boxinit.conf(5) -----------------------
+# boxinit.conf(5)'s KEYS section is `boxinit --help-config=man`, put in place
+# of the @KEYS@ line of doc/boxinit.conf.5.in: the key table writes it.
+# `make man-check` (part of `make check`): mandoc -T lint, warnings fail.
+MANB  := build/man
+MANS  := $(MANB)/boxinit.8 $(MANB)/boxctl.8 $(MANB)/boxinit.conf.5
+.PHONY: man man-check
+man: $(MANS)
+$(MANB)/%.8: doc/%.8
+	@mkdir -p $(MANB)
+	$(Q)cp $< $@
+$(MANB)/boxinit.conf.5: doc/boxinit.conf.5.in $(HOSTB)/boxinit
+	@mkdir -p $(MANB)
+	$(Q)$(HOSTB)/boxinit --help-config=man > $@.keys
+	$(Q)sed -e '/^\.\\" @KEYS@$$/{r $@.keys' -e 'd}' $< > $@
+	$(Q)rm -f $@.keys
+man-check: $(MANS)
+	$(Q)mandoc -T lint -W warning $(MANS) && echo "  MAN     $(MANS): mandoc -T lint clean"
+
 check: deps
+	$(Q)$(MAKE) --no-print-directory layers
+	$(Q)$(MAKE) --no-print-directory readme-check
+	$(Q)$(MAKE) --no-print-directory man-check
 	$(Q)$(MAKE) --no-print-directory all host
 	$(Q)$(MAKE) --no-print-directory unit
 	$(Q)$(MAKE) --no-print-directory sandbox
-	$(Q)$(MAKE) --no-print-directory bench-smoke
 ifneq ($(SANITIZE),1)
+	$(Q)# the bench and the boots use the static build: nothing to sanitize
+	$(Q)$(MAKE) --no-print-directory bench-smoke
 	$(Q)$(MAKE) --no-print-directory fuzz-smoke
-	$(Q)$(MAKE) --no-print-directory boot
+	$(Q)$(MAKE) --no-print-directory boot BOOT_SMOKE_BOARDS="$(CHECK_SMOKE_BOARDS)"
 endif
 
 install: $(BUILD)/boxinit
 	install -D -m 0755 $(BUILD)/boxinit $(DESTDIR)$(PREFIX)/sbin/boxinit
+	install -D -m 0644 doc/boxctl.bash $(DESTDIR)$(PREFIX)/share/bash-completion/completions/boxctl
+	$(Q)$(MAKE) --no-print-directory man
+	install -D -m 0644 $(MANB)/boxinit.8 $(DESTDIR)$(PREFIX)/share/man/man8/boxinit.8
+	install -D -m 0644 $(MANB)/boxctl.8 $(DESTDIR)$(PREFIX)/share/man/man8/boxctl.8
+	install -D -m 0644 $(MANB)/boxinit.conf.5 $(DESTDIR)$(PREFIX)/share/man/man5/boxinit.conf.5
 	ln -sf boxinit $(DESTDIR)$(PREFIX)/sbin/init
 	ln -sf ../sbin/boxinit $(DESTDIR)$(PREFIX)/bin/boxctl 2>/dev/null || \
 		{ install -d $(DESTDIR)$(PREFIX)/bin && ln -sf ../sbin/boxinit $(DESTDIR)$(PREFIX)/bin/boxctl; }
 
 clean:
-	rm -rf build/host $(BUILD)/obj $(BUILD)/boxinit $(BUILD)/rootfs $(BUILD)/initramfs.cpio.gz
+	rm -rf build/host $(BUILD)/obj $(BUILD)/boxinit build/$(BOARD)/rootfs build/$(BOARD)/initramfs.cpio.gz
 
 distclean:
 	rm -rf build

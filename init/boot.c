@@ -1,19 +1,32 @@
 /* SPDX-License-Identifier: MIT */
-/* boot: console, hostname, loopback, kernel command line. See boot.h. */
+/* boot: console, hostname, kernel command line. See boot.h. */
 #include <errno.h>
 #include <fcntl.h>
-#include <linux/nsfs.h>
-#include <net/if.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
-#include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "boot.h"
 #include "log.h"
 #include "util.h"
+
+/*
+ * Our stderr for the log. A tty or pipe gets a private open file
+ * description, so that O_NONBLOCK does not leak to whoever shares it. A
+ * regular file is shared as it is (dup): reopening it would start at
+ * offset 0 and overwrite the lines written so far (O_NONBLOCK does nothing
+ * to a regular file). -1 when neither works.
+ */
+static int inherited_stderr(void)
+{
+	struct stat st;
+
+	if (fstat(2, &st) == 0 && S_ISREG(st.st_mode))
+		return fcntl(2, F_DUPFD_CLOEXEC, 3);
+	return open("/proc/self/fd/2", O_WRONLY | O_NOCTTY | O_CLOEXEC);
+}
 
 void boot_console(const char *path)
 {
@@ -26,10 +39,8 @@ void boot_console(const char *path)
 			log_err("console %s: %s; keeping the default", path,
 				strerror(errno));
 	}
-	/* a private open file description: O_NONBLOCK must not leak to
-	 * whoever shares our stderr */
 	if (fd < 0 && fcntl(2, F_GETFD) >= 0)
-		fd = open("/proc/self/fd/2", O_WRONLY | O_NOCTTY | O_CLOEXEC);
+		fd = inherited_stderr();
 	if (fd < 0)
 		fd = open("/dev/console", O_WRONLY | O_NOCTTY | O_CLOEXEC);
 	if (fd >= 0)
@@ -57,25 +68,6 @@ void boot_hostname(const char *name)
 {
 	if (sethostname(name, strlen(name)) < 0)
 		log_err("sethostname %s: %s", name, strerror(errno));
-}
-
-int boot_loopback(void)
-{
-	struct ifreq ifr;
-	_cleanup_fd_ int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-
-	if (fd < 0)
-		return -errno;
-	memset(&ifr, 0, sizeof(ifr));
-	strcpy(ifr.ifr_name, "lo");
-	if (ioctl(fd, SIOCGIFFLAGS, &ifr) < 0)
-		return -errno;
-	if (ifr.ifr_flags & IFF_UP)
-		return 0;
-	ifr.ifr_flags |= IFF_UP;
-	if (ioctl(fd, SIOCSIFFLAGS, &ifr) < 0)
-		return -errno;
-	return 0;
 }
 
 char *boot_read_cmdline(void)
@@ -121,19 +113,27 @@ const char *boot_console_tty(void)
 	return dev;
 }
 
-bool boot_machine_init(void)
-{
-	_cleanup_fd_ int fd = open("/proc/self/ns/pid", O_RDONLY | O_CLOEXEC);
-	int parent;
+/* The inode of the initial pid namespace: fixed by the kernel
+ * (PROC_PID_INIT_INO, include/linux/proc_ns.h). */
+#define PID_NS_INIT_INO 0xEFFFFFFCu
 
-	if (fd < 0)
-		return false;
-	parent = ioctl(fd, NS_GET_PARENT);
-	if (parent >= 0) {
-		close(parent);
+bool boot_is_machine_init(void)
+{
+	static int known = -1;          /* the answer never changes: keep it */
+	struct stat st;
+
+	if (known >= 0)
+		return known;
+	/* Not NS_GET_PARENT: from inside any pid namespace it fails with
+	 * EPERM, the initial one or not. Without /proc (not mounted yet, or
+	 * mounting failed) the answer is no: the safe side for the host. */
+	if (stat("/proc/self/ns/pid", &st) < 0) {
+		log_warn("/proc/self/ns/pid: %s: acting as a container's init",
+			 strerror(errno));
 		return false;
 	}
-	return errno == EPERM;
+	known = st.st_ino == PID_NS_INIT_INO;
+	return known;
 }
 
 void boot_devkmsg_on(void)

@@ -24,9 +24,6 @@ void boot_stdio(void);
 /* boot_hostname - sethostname(2) to @name; logs failures. */
 void boot_hostname(const char *name);
 
-/* boot_loopback - bring "lo" up (SIOCSIFFLAGS). Returns 0 or -errno. */
-int boot_loopback(void);
-
 /*
  * boot_read_cmdline - the kernel command line (/proc/cmdline) as a
  * malloc'd string, or NULL when unreadable. At most 4 KiB.
@@ -41,10 +38,13 @@ char *boot_read_cmdline(void);
 const char *boot_console_tty(void);
 
 /*
- * boot_machine_init - true in the machine's own PID namespace (the real
- * PID 1), false in a container or sandbox (NS_GET_PARENT, ioctl_ns(2)).
+ * boot_is_machine_init - true in the machine's own (initial) pid namespace,
+ * the real PID 1; false as PID 1 of any other pid namespace (a container,
+ * the test sandbox), and false while /proc cannot tell (logged). Decided
+ * by the inode of /proc/self/ns/pid, which the kernel fixes for the
+ * initial namespace (PROC_PID_INIT_INO); the first answer is kept.
  */
-bool boot_machine_init(void);
+bool boot_is_machine_init(void);
 
 /*
  * boot_devkmsg_on - let userspace lines into the kernel log without the

@@ -5,7 +5,7 @@
  * Read top to bottom, this file is the life of the machine:
  *   1. mount the API filesystems, open the console         (boot.c, mount.c)
  *   2. read the config: file + kernel command line          (config*.c)
- *   3. hostname, loopback, kernel modules                   (boot.c, kmod.c)
+ *   3. hostname, loopback, kernel modules                   (boot.c, link.c, kmod.c)
  *   4. cgroups, control socket, start the services          (cgroup.c, control.c,
  *                                                             supervise.c)
  *   5. the event loop: signals, child exits, timers, I/O    (loop.c)
@@ -30,18 +30,28 @@
 #include <unistd.h>
 
 #include "boot.h"
+#include "bootguard.h"
 #include "cgroup.h"
+#include "cli.h"
 #include "config.h"
+#include "container.h"
 #include "control.h"
+#include "err.h"
 #include "kmod.h"
+#include "link.h"
 #include "log.h"
 #include "loop.h"
 #include "mount.h"
 #include "net.h"
+#include "process.h"
+#include "reaper.h"
 #include "shutdown.h"
 #include "signals.h"
 #include "supervise.h"
+#include "syslog_remote.h"
+#include "timeline.h"
 #include "util.h"
+#include "watchdog.h"
 
 #define SHUTDOWN_GRACE_MS 1000u  /* on top of the largest stop_timeout */
 #define RUN_LOG_DIR       "/run/boxinit"
@@ -53,64 +63,14 @@ static struct {
 	struct svc_conf emergency;      /* the emergency shell, if started */
 	struct loop_handler sig;
 	struct loop_handler con;        /* console, watched while output waits */
-	bool stopping;
+	struct loop_timer shutdown;     /* the shutdown's grace, then SIGKILL */
+	struct loop_timer failed;       /* a failure_action, taken from the loop */
+	int failed_cmd;                 /* ... RB_AUTOBOOT or RB_POWER_OFF */
+	char failed_why[CONF_NAME_MAX + 16];
 	bool shutdown_killed;           /* SIGKILL sent to what was left */
+	uint64_t t0_us;                 /* boxinit's first instruction (CLOCK_BOOTTIME) */
 	int shutdown_cmd;               /* RB_* for PID 1 */
-	uint64_t shutdown_deadline_ms;
 } g = { .sig = { .fd = -1 }, .con = { .fd = -1 } };
-
-static void usage(FILE *f)
-{
-	fprintf(f,
-		"Usage: boxinit [--config FILE] [--socket PATH] [--log-dir DIR]\n"
-		"                                    run (PID 1, or a foreground supervisor)\n"
-		"       boxinit --check [--config FILE]  validate a config; exit 0 valid, 1 not\n"
-		"       boxinit ctl VERB ...  (or boxctl VERB ...)  control a running boxinit\n"
-		"       boxinit --version | --help\n"
-		"\n"
-		"As PID 1 the config is " CONF_DEFAULT_PATH ", or boxinit.conf=PATH on the\n"
-		"kernel command line; boxinit.KEY=VALUE there overrides any key.\n"
-		"Signals: TERM/INT reboot, USR1 halt, USR2 power off, HUP reload.\n");
-}
-
-/* Print every diagnostic as "SOURCE:LINE: message". */
-static void print_diags(const struct config *cfg, bool to_log)
-{
-	for (size_t i = 0; i < cfg->ndiags; i++) {
-		const struct conf_diag *d = &cfg->diags[i];
-
-		if (to_log && d->line > 0)
-			log_err("%s:%d: %s", d->source, d->line, d->msg);
-		else if (to_log)
-			log_err("%s: %s", d->source, d->msg);
-		else if (d->line > 0)
-			fprintf(stderr, "%s:%d: %s\n", d->source, d->line, d->msg);
-		else
-			fprintf(stderr, "%s: %s\n", d->source, d->msg);
-	}
-}
-
-static int run_check(const char *path)
-{
-	struct config cfg;
-	size_t valid = 0;
-	int n;
-
-	config_init(&cfg);
-	n = config_load(&cfg, path ? path : CONF_DEFAULT_PATH, NULL);
-	print_diags(&cfg, false);
-	for (size_t i = 0; i < cfg.nsvcs; i++)
-		valid += !cfg.svcs[i].invalid;
-	if (n == 0)
-		printf("%s: OK (%zu services)\n", path ? path : CONF_DEFAULT_PATH,
-		       cfg.nsvcs);
-	else
-		printf("%s: %d error%s (%zu of %zu services valid)\n",
-		       path ? path : CONF_DEFAULT_PATH, n, n == 1 ? "" : "s",
-		       valid, cfg.nsvcs);
-	config_free(&cfg);
-	return n == 0 ? 0 : 1;
-}
 
 /* A configuration read the way boot reads it: file, then command line. */
 static struct config *load_config(void)
@@ -126,15 +86,22 @@ static struct config *load_config(void)
 
 /* ---- shutdown and reload ------------------------------------------------ */
 
+static void on_shutdown_timer(struct loop_timer *t);
+
 static void request_shutdown(int cmd, const char *why)
 {
-	if (g.stopping) {
+	if (supervise_stopping()) {
 		log_info("%s: already shutting down", why);
 		return;
 	}
-	g.stopping = true;
 	g.shutdown_cmd = cmd;
-	g.shutdown_deadline_ms = now_ms() + supervise_longest_stop_ms() + SHUTDOWN_GRACE_MS;
+	g.shutdown.fn = on_shutdown_timer;
+	loop_timer_set(&g.shutdown, now_ms() + supervise_longest_stop_ms() +
+		       SHUTDOWN_GRACE_MS);
+	/* from now on the watchdog resets the board unless the orderly path
+	 * reaches reboot(2) in time: a hang while stopping cannot keep it up */
+	watchdog_shutdown(supervise_config() ?
+			  supervise_config()->watchdog_shutdown_timeout_ms / 1000 : 0);
 	if (g.pid1)
 		log_info("%s: %s", why, shutdown_verb(cmd));
 	else
@@ -143,43 +110,54 @@ static void request_shutdown(int cmd, const char *why)
 	supervise_stop_all();
 }
 
+/* A reload's logging: all but the log directory (the services' log files
+ * are open there: a new log_dir takes effect at the next boot). */
+static void reload_logging(const struct config *cfg)
+{
+	int r;
+
+	log_set_console_stamps(cfg->console_timestamps);
+	log_set_files((uint32_t)cfg->log_size, cfg->log_files);
+	if ((r = syslog_remote_open(cfg->log_remote)) < 0)
+		log_warn("log_remote = %s: %s: lines stay on this machine", cfg->log_remote,
+			 strerror(-r));
+}
+
 /* Re-read the config; with any error, report it and change nothing. */
-static int reload(char *msg, size_t len)
+static int reload(struct err *e)
 {
 	struct config *cfg;
 
-	if (g.stopping) {
-		snprintf(msg, len, "shutting down");
-		return -ESHUTDOWN;
-	}
+	if (supervise_stopping())
+		return err_setx(e, -ESHUTDOWN, "shutting down");
 	cfg = load_config();
-	if (!cfg) {
-		snprintf(msg, len, "out of memory");
-		return -ENOMEM;
-	}
+	if (!cfg)
+		return err_setx(e, -ENOMEM, "out of memory");
 	if (cfg->ndiags) {
-		print_diags(cfg, true);
-		snprintf(msg, len, "%zu error%s in the configuration: nothing changed",
+		cli_print_diags(cfg, true);
+		err_setx(e, -EINVAL, "%zu error%s in the configuration: nothing changed",
 			 cfg->ndiags, cfg->ndiags == 1 ? "" : "s");
-		log_err("reload: %s", msg);
+		log_err("reload: %s", e->msg);
 		config_free(cfg);
 		free(cfg);
 		return -EINVAL;
 	}
 	int loglevel = cfg->loglevel;
-	int r = supervise_reload(cfg);          /* owns (or freed) cfg now */
+	int r;
 
+	/* the host's network first: services (re)started by the reload
+	 * attach to the new bridge address; port forwards follow */
+	net_host_apply(cfg);
+	r = supervise_reload(cfg);              /* owns (or freed) cfg now */
 	if (r < 0) {
-		snprintf(msg, len, "reload failed (%s): nothing changed", strerror(-r));
-		return r;
+		net_host_apply(supervise_config());     /* back to the one in force */
+		return err_setx(e, r, "reload failed (%s): nothing changed", strerror(-r));
 	}
 	log_set_level(loglevel);
-	if (g.pid1) {
+	reload_logging(supervise_config());
+	if (g.pid1)
 		boot_hostname(supervise_config()->hostname);
-		net_nat_apply(supervise_config());      /* port forwards follow */
-	}
-	snprintf(msg, len, "configuration reloaded");
-	return 0;
+	return err_setx(e, 0, "configuration reloaded");
 }
 
 static const struct control_ops ctl_ops = {
@@ -189,26 +167,15 @@ static const struct control_ops ctl_ops = {
 
 /* ---- the event loop's handlers ------------------------------------------- */
 
-static void reap(void)
-{
-	int st;
-	pid_t pid;
-
-	while ((pid = waitpid(-1, &st, WNOHANG)) > 0) {
-		if (!supervise_child_exited(pid, st))
-			log_debug("reaped orphan %d", (int)pid);
-	}
-}
-
 static void on_signal(struct loop_handler *h, uint32_t events)
 {
 	struct signalfd_siginfo si;
-	char msg[128];
+	struct err e;
 
 	while (read(h->fd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
 		switch (si.ssi_signo) {
 		case SIGCHLD:
-			reap();
+			loop_reap();
 			break;
 		case SIGTERM:
 			request_shutdown(RB_AUTOBOOT, "SIGTERM");
@@ -226,7 +193,7 @@ static void on_signal(struct loop_handler *h, uint32_t events)
 			break;
 		case SIGHUP:
 			log_info("SIGHUP: reloading the configuration");
-			reload(msg, sizeof(msg));
+			reload(&e);
 			break;
 		}
 	}
@@ -239,23 +206,21 @@ static void on_console(struct loop_handler *h, uint32_t events)
 	log_flush();
 }
 
-static void on_timer(void)
+/* The shutdown's deadlines: the grace after the longest stop_timeout,
+ * then one more after SIGKILL. */
+static void on_shutdown_timer(struct loop_timer *t)
 {
-	supervise_on_timer();
-	control_on_timer();
-	if (g.stopping && g.shutdown_deadline_ms && now_ms() >= g.shutdown_deadline_ms) {
-		if (!g.shutdown_killed) {
-			log_warn("shutdown: %zu services still running after %u ms grace: killing",
-				 supervise_running(), SHUTDOWN_GRACE_MS);
-			supervise_kill_all();
-			g.shutdown_killed = true;
-			g.shutdown_deadline_ms = now_ms() + SHUTDOWN_GRACE_MS;
-		} else {
-			/* unkillable (D state): shut down regardless */
-			log_err("shutdown: %zu services survived SIGKILL: going on without them",
-				supervise_running());
-			finish();
-		}
+	if (!g.shutdown_killed) {
+		log_warn("shutdown: %zu services still running after %u ms grace: killing",
+			 supervise_running(), SHUTDOWN_GRACE_MS);
+		supervise_kill_all();
+		g.shutdown_killed = true;
+		loop_timer_set(t, now_ms() + SHUTDOWN_GRACE_MS);
+	} else {
+		/* unkillable (D state): shut down regardless */
+		log_err("shutdown: %zu services survived SIGKILL: going on without them",
+			supervise_running());
+		finish();
 	}
 }
 
@@ -279,12 +244,12 @@ static void __attribute__((noreturn)) finish(void)
 {
 	log_info("all services stopped");
 	control_close();
-	if (g.pid1)
-		net_teardown(supervise_config());
+	net_teardown(supervise_config());
 	supervise_cleanup();
 	if (g.pid1)
 		shutdown_final(g.shutdown_cmd, g.sig.fd);
-	reap();
+	loop_reap();
+	watchdog_disarm();              /* a supervisor's exit (PID 1 never comes here) */
 	log_drain(1000);
 	supervise_free();
 	free(g.emergency.argv);
@@ -292,37 +257,63 @@ static void __attribute__((noreturn)) finish(void)
 	exit(0);
 }
 
-static uint64_t earliest(uint64_t a, uint64_t b)
-{
-	return !a ? b : !b ? a : a < b ? a : b;
-}
-
 static void __attribute__((noreturn)) run_loop(void)
 {
 	unsigned failures = 0;
 
 	for (;;) {
-		uint64_t d;
-
-		if (g.stopping && supervise_running() == 0)
+		if (supervise_stopping() && supervise_running() == 0)
 			finish();
-		d = earliest(supervise_next_deadline(), control_next_deadline());
-		if (g.stopping)
-			d = earliest(d, g.shutdown_deadline_ms);
-		loop_set_deadline(d);
 		watch_console();
-		if (loop_wait_once(on_timer) < 0) {
+		if (loop_wait_once() < 0) {
 			/* should never happen: never spin on it either */
 			struct timespec ts = { .tv_sec = 1 };
 
 			if (failures++ < 10)
 				log_err("epoll_wait: %s", strerror(errno));
 			nanosleep(&ts, NULL);
-			reap();
+			loop_reap();
 		} else {
 			failures = 0;
 		}
 	}
+}
+
+/* ---- critical services ------------------------------------------------- */
+
+static void on_failed(struct loop_timer *t)
+{
+	request_shutdown(g.failed_cmd, g.failed_why);
+}
+
+/*
+ * A service with failure_action failed: an orderly reboot or poweroff,
+ * unless the reboot guard (state_dir) says it happened too often. Taken
+ * from a timer, not from inside the state machine's step.
+ */
+static void failure_action(const struct svc_conf *c, const char *reason)
+{
+	const struct config *cfg = supervise_config();
+	const char *act = c->failure_action == FAILURE_REBOOT ? "reboot" : "poweroff";
+	char why[200];
+	int r = 2;      /* no guard */
+
+	if (supervise_stopping())
+		return;
+	if (cfg->state_dir && c->failure_action == FAILURE_REBOOT)
+		r = bootguard_take(cfg->state_dir, cfg->reboot_limit,
+				   cfg->reboot_window_ms, why, sizeof(why));
+	if (r <= 0) {
+		log_err("%s: failed (%s): failure_action = %s not taken: %s; "
+			"staying up", c->name, reason, act, why);
+		return;
+	}
+	log_err("%s: failed (%s): failure_action = %s%s%s%s", c->name, reason, act,
+		r == 2 ? "" : " (", r == 2 ? "" : why, r == 2 ? "" : ")");
+	g.failed_cmd = c->failure_action == FAILURE_REBOOT ? RB_AUTOBOOT : RB_POWER_OFF;
+	snprintf(g.failed_why, sizeof(g.failed_why), "%s failed", c->name);
+	g.failed.fn = on_failed;
+	loop_timer_set(&g.failed, now_ms());
 }
 
 /* ---- boot ------------------------------------------------------------- */
@@ -355,73 +346,43 @@ static void prepare_emergency(const struct config *cfg, const char *why)
 	g.emergency.memory = UINT64_MAX;
 }
 
-static const char *basename_of(const char *p)
+/* The paths no container may see: socket, log directory, config file. */
+static void set_control_plane(const char *socket_path, const char *logdir)
 {
-	const char *s = strrchr(p, '/');
+	char *from_cmdline = g.config_path ? NULL : cmdline_conf_path(g.cmdline);
+	struct ct_control ctl = {
+		.socket = socket_path,
+		.log_dir = logdir,
+		.config = g.config_path ? g.config_path :
+			  from_cmdline ? from_cmdline : CONF_DEFAULT_PATH,
+	};
 
-	return s ? s + 1 : p;
+	container_set_control(&ctl);
+	free(from_cmdline);
 }
 
-int main(int argc, char **argv)
+/* 1. API filesystems and console (first: nothing may take fds 0-2), the
+ * signals, and where the log goes. Returns false when it cannot go on. */
+static bool boot_start(struct cli *o, const char **fatal)
 {
-	static const struct option opts[] = {
-		{ "config",  required_argument, NULL, 'c' },
-		{ "socket",  required_argument, NULL, 's' },
-		{ "log-dir", required_argument, NULL, 'l' },
-		{ "check",   no_argument,       NULL, 'n' },
-		{ "version", no_argument,       NULL, 'V' },
-		{ "help",    no_argument,       NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
-	uint64_t t0 = clock_us(CLOCK_BOOTTIME);
-	const char *socket_path = CONTROL_DEFAULT_PATH;
-	const char *logdir = NULL;
-	const char *fatal = NULL;
-	struct config *cfg;
-	bool check = false;
-	int opt, r, started;
+	int r, tl;
 
-	g.pid1 = getpid() == 1;
-	if (!g.pid1 && !strcmp(basename_of(argv[0]), "boxctl"))
-		return boxctl_main(argc, argv);
-	if (!g.pid1 && argc > 1 && !strcmp(argv[1], "ctl"))
-		return boxctl_main(argc - 1, argv + 1);
-	/* As PID 1, the kernel hands us arguments it did not understand:
-	 * never stop on them. */
-	opterr = !g.pid1;
-	while ((opt = getopt_long(argc, argv, "c:nVh", opts, NULL)) != -1) {
-		switch (opt) {
-		case 'c': g.config_path = optarg; break;
-		case 's': socket_path = optarg; break;
-		case 'l': logdir = optarg; break;
-		case 'n': check = true; break;
-		case 'V': printf("boxinit %s\n", BOXINIT_VERSION); return 0;
-		case 'h': usage(stdout); return 0;
-		default:
-			if (!g.pid1) {
-				usage(stderr);
-				return 1;
-			}
-		}
-	}
-	if (check)
-		return run_check(g.config_path);
-
-	/* 1. API filesystems and console (first: nothing may take fds 0-2) */
 	if (g.pid1) {
 		boot_stdio();
+		tl = timeline_begin(TL_STEP, "api filesystems");
 		if (mount_api_filesystems())
-			fatal = "API filesystems could not be mounted";
+			*fatal = "API filesystems could not be mounted";
+		timeline_end(tl, !*fatal);
 		boot_stdio();
 		boot_console(NULL);
-		if (!logdir)
-			logdir = RUN_LOG_DIR;
+		if (!o->log_dir)
+			o->log_dir = RUN_LOG_DIR;
 	}
 	r = signals_block();
 	if (r < 0) {
 		log_err("signalfd: %s", strerror(-r));
 		if (!g.pid1)
-			return 1;
+			return false;
 	}
 	g.sig.fd = r;
 	g.sig.fn = on_signal;
@@ -432,82 +393,196 @@ int main(int argc, char **argv)
 	}
 	log_info("boxinit %s starting as %s %d", BOXINIT_VERSION,
 		 g.pid1 ? "pid" : "supervisor, pid", (int)getpid());
-	if (logdir && (r = log_set_dir(logdir)) < 0)
+	if (o->log_dir && (r = log_set_dir(o->log_dir)) < 0)
 		log_warn("log directory %s: %s: no per-service log files",
-			 logdir, strerror(-r));
-	if (g.pid1 && boot_machine_init()) {
+			 o->log_dir, strerror(-r));
+	if (g.pid1 && boot_is_machine_init()) {
 		/* the machine's own PID 1: mirror lines into the kernel log */
 		boot_devkmsg_on();
 		if ((r = log_set_kmsg(true)) < 0)
 			log_warn("/dev/kmsg: %s", strerror(-r));
+	} else if (g.pid1) {
+		log_info("pid 1 of a pid namespace, not the machine's init: "
+			 "kernel log and printk_devkmsg left alone");
 	}
+	return true;
+}
 
-	/* 2. configuration: file, then the kernel command line */
+/* Where the lines go besides the console, as the configuration says:
+ * the log files (log_dir unless --log-dir, log_size, log_files) and a
+ * remote syslog collector. */
+static void apply_logging(const struct config *cfg, struct cli *o, bool dir_from_flag)
+{
+	int r;
+
+	reload_logging(cfg);
+	if (cfg->log_dir && !dir_from_flag && (!o->log_dir || strcmp(o->log_dir, cfg->log_dir))) {
+		if ((r = log_set_dir(cfg->log_dir)) < 0)
+			log_warn("log_dir = %s: %s: no per-service log files", cfg->log_dir,
+				 strerror(-r));
+		o->log_dir = cfg->log_dir;
+	}
+}
+
+/* 2. The configuration: the file, then the kernel command line. */
+static struct config *boot_config(const char **fatal)
+{
+	struct config *cfg;
+	int tl;
+
 	if (g.pid1) {
 		if (reboot(RB_DISABLE_CAD) < 0)
 			log_debug("reboot(RB_DISABLE_CAD): %s", strerror(errno));
 		g.cmdline = boot_read_cmdline();
 	}
+	tl = timeline_begin(TL_STEP, "configuration");
 	cfg = load_config();
-	if (!cfg) {
+	timeline_end(tl, cfg && !cfg->ndiags);
+	while (!cfg) {
 		log_err("fatal: out of memory reading the configuration");
-		for (;;)
-			pause();
+		pause();
 	}
 	log_set_level(cfg->loglevel);
-	print_diags(cfg, true);
+	cli_print_diags(cfg, true);
 	if (cfg->ndiags)
 		log_warn("configuration: %zu error%s; valid services still start",
 			 cfg->ndiags, cfg->ndiags == 1 ? "" : "s");
-	if (cfg->nsvcs == 0)
-		fatal = fatal ? fatal : "no services configured";
+	if (cfg->nsvcs == 0 && !*fatal)
+		*fatal = "no services configured";
 	if (g.pid1)
 		boot_console(cfg->console);
+	return cfg;
+}
 
-	/* 3. identity, loopback, kernel modules */
+/* 3. Identity, loopback, kernel modules, the machine's network. */
+static void boot_host(const struct config *cfg)
+{
+	struct err e;
+	int tl;
+
 	if (g.pid1) {
 		boot_hostname(cfg->hostname);
-		r = boot_loopback();
-		if (r < 0)
-			log_err("bring up lo: %s", strerror(-r));
+		if (link_loopback_up(&e) < 0) {
+			err_prefix(&e, "bring up lo");
+			err_log(&e, LOG_LV_ERR);
+		}
 	}
-	if (cfg->modules && cfg->modules[0])
-		kmod_load_list(NULL, cfg->modules);
-	/* the machine's network: sysctls, bridge, uplinks, NAT */
-	if (g.pid1)
-		net_host_setup(cfg);
+	if (cfg->modules && cfg->modules[0]) {
+		tl = timeline_begin(TL_STEP, "modules");
+		timeline_end(tl, kmod_load_list(NULL, cfg->modules) == 0);
+	}
+	/* sysctls, bridge, uplinks, NAT (as a supervisor too: removed
+	 * again at exit) */
+	tl = timeline_begin(TL_STEP, "network");
+	timeline_end(tl, net_host_setup(cfg) == 0);
+}
 
-	/* 4. cgroups, control socket, services */
-	r = cgroup_setup(cfg->cgroup, g.pid1);
-	if (r < 0)
-		log_warn("cgroup: none usable (%s): services run without limits",
-			 strerror(-r));
+/* The watchdog, and whether its shutdown timeout leaves the services the
+ * time their stop_timeout promises them. */
+static void watchdog_check(const struct config *cfg)
+{
+	uint64_t longest = 0;
+
+	if (watchdog_start(cfg->watchdog, cfg->watchdog_timeout_ms / 1000) < 0)
+		return;
+	for (size_t i = 0; i < cfg->nsvcs; i++)
+		if (cfg->svcs[i].stop_timeout_ms > longest)
+			longest = cfg->svcs[i].stop_timeout_ms;
+	if (cfg->watchdog_shutdown_timeout_ms < longest + 2 * SHUTDOWN_GRACE_MS)
+		log_warn("watchdog_shutdown_timeout = %u s is shorter than the longest "
+			 "stop_timeout (%llu ms) and the shutdown's grace: a slow stop "
+			 "gets the board reset", cfg->watchdog_shutdown_timeout_ms / 1000,
+			 (unsigned long long)longest);
+}
+
+/* 4a. The event loop, and what it watches from the start: signals, the
+ * watchdog, the control socket. Returns false when it cannot go on. */
+static bool boot_loop(const struct config *cfg, const struct cli *o)
+{
+	int r;
+
 	while ((r = loop_init()) < 0) {
 		/* without it nothing can be supervised: as PID 1, keep trying */
 		struct timespec ts = { .tv_sec = 1 };
 
 		log_err("event loop: %s%s", strerror(-r), g.pid1 ? "; retrying" : "");
 		if (!g.pid1)
-			return 1;
+			return false;
 		nanosleep(&ts, NULL);
 	}
 	if (g.sig.fd >= 0 && loop_add(&g.sig, EPOLLIN) < 0)
 		log_err("watch signalfd: %s", strerror(errno));
-	r = control_open(socket_path, &ctl_ops);
+	/* boxinit's tables, rebuilt from the configuration in force when
+	 * others break them */
+	net_watch(supervise_config);
+	if (cfg->watchdog)
+		watchdog_check(cfg);
+	r = control_open(o->socket_path, &ctl_ops);
 	if (r < 0)
-		log_err("control socket %s: %s: boxctl will not work", socket_path,
+		log_err("control socket %s: %s: boxctl will not work", o->socket_path,
 			strerror(-r));
+	set_control_plane(o->socket_path, o->log_dir);
+	return true;
+}
+
+/* The boot is over: every service is ready, or will not be soon. */
+static void boot_ready(unsigned ready, unsigned total, const char *not_ready)
+{
+	uint64_t t = clock_us(CLOCK_BOOTTIME) - g.t0_us;
+
+	log_info("ready: %u services started (boot %llu.%03llu ms)%s%s", ready,
+		 (unsigned long long)(t / 1000), (unsigned long long)(t % 1000),
+		 *not_ready ? "; not ready: " : "", not_ready);
+}
+
+/* 4b. Cgroups and the services. */
+static void boot_services(struct config *cfg, const char *fatal)
+{
+	int r, tl;
+
+	tl = timeline_begin(TL_STEP, "cgroups");
+	r = cgroup_setup(cfg->cgroup, g.pid1);
+	timeline_end(tl, r >= 0);
+	if (r < 0)
+		log_warn("cgroup: none usable (%s): services run without limits",
+			 strerror(-r));
 	if (fatal)
 		prepare_emergency(cfg, fatal);
 	if (supervise_init(cfg, g.emergency.argv ? &g.emergency : NULL,
 			   cfg->console && strcmp(cfg->console, "/dev/console") ?
 			   cfg->console : boot_console_tty()) < 0)
 		log_err("supervise: out of memory");
-	started = supervise_start_all();
-	t0 = clock_us(CLOCK_BOOTTIME) - t0;
-	log_info("ready: %d services started (boot %llu.%03llu ms)", started,
-		 (unsigned long long)(t0 / 1000), (unsigned long long)(t0 % 1000));
+	supervise_on_failure(failure_action);
+	supervise_on_boot_ready(boot_ready);
+	tl = timeline_begin(TL_STEP, "start services");
+	supervise_start_all();
+	timeline_end(tl, true);
+}
 
-	/* 5. forever */
-	run_loop();
+int main(int argc, char **argv)
+{
+	const char *fatal = NULL;
+	struct config *cfg;
+	struct cli o;
+	bool dir_from_flag;
+	int r;
+
+	if (reaper_invoked(argc, argv))
+		return reaper_main(argc, argv);
+	g.t0_us = clock_us(CLOCK_BOOTTIME);
+	timeline_start(g.t0_us);
+	g.pid1 = getpid() == 1;
+	if ((r = cli_parse(argc, argv, g.pid1, &o)) >= 0)
+		return r;
+	g.config_path = o.config_path;
+	dir_from_flag = o.log_dir != NULL;
+	if (!boot_start(&o, &fatal))                            /* 1 */
+		return 1;
+	cfg = boot_config(&fatal);                              /* 2 */
+	apply_logging(cfg, &o, dir_from_flag);
+	boot_host(cfg);                                         /* 3 */
+	if (!boot_loop(cfg, &o))                                /* 4 */
+		return 1;
+	boot_services(cfg, fatal);      /* "ready: ..." once they are */
+	run_loop();                                             /* 5 */
 }

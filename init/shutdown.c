@@ -58,7 +58,7 @@ void shutdown_final(int cmd, int sigfd)
 		log_warn("kill -1: %s", strerror(errno));
 	reap_all(sigfd, 1000);
 	sync();
-	unmount_all(boot_machine_init());
+	unmount_all(boot_is_machine_init());
 	sync();
 	log_info("%s", cmd == RB_POWER_OFF ? "powering off" :
 		       cmd == (int)RB_HALT_SYSTEM ? "halting" : "rebooting");

@@ -6,6 +6,7 @@
 #include <sys/signalfd.h>
 
 #include "signals.h"
+#include "util.h"
 
 int signals_block(void)
 {
@@ -23,7 +24,14 @@ int signals_block(void)
 	fd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
 	if (fd < 0)
 		return -errno;
+	/* Nothing ignored but what we ignore (a supervisor started by
+	 * nohup would drop SIGHUP, and its services inherit SIG_IGN): the
+	 * children reset only BOXINIT_SIG_IGNORED. musl refuses its own
+	 * internal signals (EINVAL): they stay as they are. */
+	for (int s = 1; s < NSIG; s++)
+		if (s != SIGKILL && s != SIGSTOP)
+			signal(s, SIG_DFL);
 	/* A write to a closed pipe must be an error, not our death. */
-	signal(SIGPIPE, SIG_IGN);
+	signal(BOXINIT_SIG_IGNORED, SIG_IGN);
 	return fd;
 }

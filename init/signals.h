@@ -12,8 +12,9 @@
 
 /*
  * signals_block - block the handled signals and return a signalfd for them
- * (non-blocking, close-on-exec), or -errno. Children get an empty mask
- * before exec (see process.c).
+ * (non-blocking, close-on-exec), or -errno; every disposition SIG_DFL but
+ * BOXINIT_SIG_IGNORED's (SIG_IGN). Children get an empty mask and that
+ * one disposition back before exec (spawn/child/exec.c).
  */
 int signals_block(void);
 

@@ -13,7 +13,10 @@
 #   /lib/modules/$V/    the board's KERNEL_MODULES and their dependencies (hard:
 #                       modules.dep, soft: modules.softdep), with modules.dep,
 #                       .softdep, .alias made by depmod on that subset and the
-#                       kernel's modules.builtin{,.modinfo}
+#                       kernel's modules.builtin{,.modinfo}; as the package
+#                       ships them (.ko, or .ko.xz on Debian 13), and under
+#                       /usr/lib/modules/$V when the package is merged-/usr
+#                       (Debian 13: /lib/modules then does not exist)
 set -eu
 
 BOARD_DIR=$1
@@ -26,13 +29,20 @@ HERE=$(dirname "$0")
 V=$(cat "$BUILD_DIR/kernel/release")
 KROOT=$BUILD_DIR/kernel/$V
 KMOD=$KROOT/lib/modules/$V
+# Where the package keeps its modules, and so the image: usr/lib/modules on
+# a merged-/usr package (fetch-kernel.sh then links lib -> usr/lib).
+if [ -L "$KROOT/lib" ] && [ -d "$KROOT/usr/lib/modules/$V" ]; then
+	MODREL=usr/lib/modules/$V
+else
+	MODREL=lib/modules/$V
+fi
 R=$BUILD_DIR/rootfs
 OUT=$BUILD_DIR/initramfs.cpio.gz
 
 rm -rf "$R"
 mkdir -p "$R"
 cd "$R"
-mkdir -p bin sbin etc dev proc sys tmp run root var/log usr lib/modules/"$V"
+mkdir -p bin sbin etc dev proc sys tmp run root var/log usr lib "$MODREL"
 chmod 1777 tmp
 chmod 0700 root
 ln -s ../bin usr/bin
@@ -54,6 +64,7 @@ cp "$BUSYBOX" "$R/bin/busybox"
 # The applet list. A busybox of another architecture is never run on the
 # host (no binfmt/qemu-user): its names are read from the binary, where
 # applet_names is one NUL-separated, sorted block "[", "[[", "acpid", ...
+# ("[" may follow other bytes without a NUL: busybox 1.37)
 # (the same list `busybox --list` prints), and the install locations
 # (sbin/...) come from the host's busybox --list-full where it has them.
 if [ "${ARCH:-$(uname -m)}" = "$(uname -m)" ]; then
@@ -61,7 +72,7 @@ if [ "${ARCH:-$(uname -m)}" = "$(uname -m)" ]; then
 	full=$("$BUSYBOX" --list-full)
 else
 	applets=$(tr '\0' '\n' < "$BUSYBOX" |
-		awk 'prev == "[" && $0 == "[[" { on = 1; print "[" } on { if ($0 !~ /^[][a-z0-9_.-]+$/) exit; print } { prev = $0 }')
+		awk 'prev ~ /\[$/ && $0 == "[[" { on = 1; print "[" } on { if ($0 !~ /^[][a-z0-9_.-]+$/) exit; print } { prev = $0 }')
 	[ "$(printf '%s\n' "$applets" | wc -l)" -gt 50 ] ||
 		{ echo "mkrootfs: cannot read the applet list of $BUSYBOX" >&2; exit 1; }
 	full=$(/bin/busybox --list-full 2>/dev/null || true)
@@ -107,18 +118,19 @@ cp "$R/etc/passwd" "$R/etc/group" "$S/etc/"
 # --- kernel modules --------------------------------------------------------
 # modules.dep gives each module's full (transitive) dependency list, so the
 # closure of a name is its own line. Names are compared with '-' read as '_'
-# (crc32c-intel.ko is the module crc32c_intel). Built-in names are skipped.
+# (crc32c-intel.ko.xz is the module crc32c_intel). Built-in names are skipped.
 modpath() { # NAME -> path relative to lib/modules/$V, or nothing
-	awk -F: -v n="$1" '{ b = $1; sub(/.*\//, "", b); sub(/\.ko$/, "", b); gsub(/-/, "_", b)
+	awk -F: -v n="$1" '{ b = $1; sub(/.*\//, "", b); sub(/\.ko(\.(xz|zst|gz))?$/, "", b); gsub(/-/, "_", b)
 		if (b == n) { print $1; exit } }' "$KMOD/modules.dep"
 }
 builtin() { # NAME -> true when built into the kernel
 	sed 's|.*/||; s|\.ko$||; s|-|_|g' "$KMOD/modules.builtin" | grep -qx "$1"
 }
-# alias -> module name (modules.alias), or nothing; a built-in's aliases are
-# in modules.builtin.modinfo ("crc32c_generic.alias=crc32c").
+# alias -> every module name it has in modules.alias (modprobe loads them
+# all), or nothing; a built-in's aliases are in modules.builtin.modinfo
+# ("crc32c_generic.alias=crc32c").
 alias_of() {
-	awk -v a="$1" '$1 == "alias" && $2 == a { print $3; exit }' "$KMOD/modules.alias"
+	awk -v a="$1" '$1 == "alias" && $2 == a { print $3 }' "$KMOD/modules.alias"
 }
 builtin_alias() {
 	[ -f "$KMOD/modules.builtin.modinfo" ] &&
@@ -135,18 +147,22 @@ add() { # NAME [soft]
 	n=$(printf %s "$1" | tr - _)
 	case $seen in *" $n "*) return 0 ;; esac
 	seen="$seen$n "
-	# A soft dependency a built-in module provides is met (crc32c on the
-	# cloud-amd64 kernel): boxinit's loader does not load more for it.
-	if [ -n "$2" ] && { builtin "$n" || builtin_alias "$n"; }; then
-		echo "mkrootfs: soft dependency $n is built into $V"
-		return 0
-	fi
 	p=$(modpath "$n")
 	if [ -z "$p" ]; then
-		a=$(alias_of "$n")
-		if [ -n "$a" ]; then add "$a" "$2"; return 0; fi
-		if builtin "$n" || builtin_alias "$n"; then
+		if builtin "$n"; then
 			echo "mkrootfs: module $n is built into $V"
+			return 0
+		fi
+		# An alias: every module it names, even where a built-in module
+		# provides it too (crc32c: built-in crc32c_generic and the module
+		# crc32c_intel on x86): boxinit loads them as modprobe does.
+		a=$(alias_of "$n")
+		if [ -n "$a" ]; then
+			for m in $a; do add "$m" "$2"; done
+			return 0
+		fi
+		if builtin_alias "$n"; then
+			echo "mkrootfs: ${2:+soft dependency }$n is built into $V"
 			return 0
 		fi
 		if [ -n "$2" ]; then
@@ -161,6 +177,7 @@ add() { # NAME [soft]
 	paths="$paths $*"
 	for q in "$@"; do
 		b=${q##*/}
+		b=${b%.xz}; b=${b%.zst}; b=${b%.gz}
 		b=$(printf %s "${b%.ko}" | tr - _)
 		# shellcheck disable=SC2013 # names, not lines
 		for s in $(awk -v m="$b" '$1 == "softdep" && $2 == m { on = 0
@@ -176,22 +193,33 @@ done
 n=0
 # shellcheck disable=SC2086 # $paths is a list of words
 for p in $(printf '%s\n' $paths | sort -u); do
-	mkdir -p "$R/lib/modules/$V/$(dirname "$p")"
-	cp "$KMOD/$p" "$R/lib/modules/$V/$p"
+	mkdir -p "$R/$MODREL/$(dirname "$p")"
+	cp "$KMOD/$p" "$R/$MODREL/$p"
 	n=$((n + 1))
 done
 # depmod needs these to know what is built in (modules.builtin.bin and
 # modules.builtin.alias.bin, e.g. "crc32c" -> built-in crc32c_generic).
 # modules.builtin.modinfo also carries the built-ins' aliases for boxinit.
 for f in modules.builtin modules.builtin.modinfo modules.order; do
-	[ -f "$KMOD/$f" ] && cp "$KMOD/$f" "$R/lib/modules/$V/"
+	[ -f "$KMOD/$f" ] && cp "$KMOD/$f" "$R/$MODREL/"
 done
-depmod -b "$R" "$V"
+# The host's depmod (kmod 30) only knows BASE/lib/modules: for usr/lib, a
+# scratch base whose lib/modules links to the image's usr/lib/modules.
+if [ "$MODREL" = "lib/modules/$V" ]; then
+	depmod -b "$R" "$V"
+else
+	DB=$BUILD_DIR/depmod-base
+	rm -rf "$DB"
+	mkdir -p "$DB/lib"
+	ln -s "$(cd "$R/usr/lib/modules" && pwd)" "$DB/lib/modules"
+	depmod -b "$DB" "$V"
+	rm -rf "$DB"
+fi
 # boxinit's loader reads these (besides modules.dep): make sure they exist.
 for f in modules.dep modules.softdep modules.alias modules.builtin.modinfo; do
-	[ -f "$R/lib/modules/$V/$f" ] || { echo "mkrootfs: no $f in the image" >&2; exit 1; }
+	[ -f "$R/$MODREL/$f" ] || { echo "mkrootfs: no $f in the image" >&2; exit 1; }
 done
-echo "mkrootfs: $n modules for $V"
+echo "mkrootfs: $n modules for $V in /$MODREL"
 
 # --- initramfs -------------------------------------------------------------
 (cd "$R" && find . -mindepth 1 | LC_ALL=C sort | cpio -o -H newc -R 0:0 --quiet) |

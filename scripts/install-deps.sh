@@ -8,11 +8,13 @@ set -eu
 ARCH=${1:-${ARCH:-x86_64}}
 
 # Build + unit/sandbox tests + x86_64 image/boot; clang-14 and its
-# compiler-rt (libFuzzer, ASan, UBSan) for `make fuzz` / the fuzz smoke.
+# compiler-rt (libFuzzer, ASan, UBSan) for `make fuzz` / the fuzz smoke;
+# chromium renders `boxctl boot --svg` headless in its test, tmux drives
+# `boxctl top` in its.
 PKGS="make gcc libc6-dev musl-tools musl-dev libcmocka-dev libmnl-dev
       python3 python3-pytest nftables iproute2
       busybox-static cpio kmod gzip qemu-system-x86
-      clang-14 libclang-rt-14-dev"
+      clang-14 libclang-rt-14-dev chromium tmux mandoc"
 case $ARCH in
 x86_64) ;;
 aarch64)

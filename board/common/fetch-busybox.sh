@@ -5,7 +5,8 @@
 # busybox-static, no BUSYBOX_PKG) needs nothing. A board with BUSYBOX_PKG
 # (e.g. busybox-static:arm64, which cannot be installed next to the host's)
 # gets that package downloaded with `apt-get download` into build/dl (shared
-# cache) and unpacked, never installed, under BUILD_DIR/busybox/root.
+# cache) and unpacked, never installed, under BUILD_DIR/busybox/root. From
+# the board's SUITE, like the kernel (board/common/apt.sh).
 #
 # Result: BUILD_DIR/busybox/stamp holds "PKG VERSION" (or "host PATH") and
 # only changes when that does, so make rebuilds the image only then.
@@ -17,6 +18,8 @@ BUILD_DIR=$2
 BUSYBOX_PKG=
 # shellcheck source=/dev/null # the board's settings
 . "$BOARD_DIR/board.conf"
+# shellcheck source=board/common/apt.sh
+. "$(dirname "$0")/apt.sh"
 
 BDIR=$BUILD_DIR/busybox
 DL=build/dl
@@ -34,10 +37,10 @@ fi
 # The candidate version ("1:1.35.0-4+deb12u1+b1"), remembered until the
 # package lists change (apt-cache is slow here, as in fetch-kernel.sh).
 candidate() {
-	apt-cache policy "$BUSYBOX_PKG" 2>/dev/null | awk '$1 == "Candidate:" && $2 != "(none)" { print $2; exit }'
+	apt_cache policy "$BUSYBOX_PKG" 2>/dev/null | awk '$1 == "Candidate:" && $2 != "(none)" { print $2; exit }'
 }
 ver=
-if [ -f "$BDIR/resolved" ] && [ -z "$(find /var/lib/apt/lists -maxdepth 1 -newer "$BDIR/resolved" 2>/dev/null | head -n 1)" ]; then
+if [ -f "$BDIR/resolved" ] && [ -z "$(find "$APT_LISTS" -maxdepth 1 -newer "$BDIR/resolved" 2>/dev/null | head -n 1)" ]; then
 	pkg='' cached=''
 	read -r pkg cached < "$BDIR/resolved" || true
 	if [ "$pkg" = "$BUSYBOX_PKG" ]; then ver=$cached; fi
@@ -67,7 +70,7 @@ fi
 if [ ! -f "$deb" ]; then
 	mkdir -p "$DL"
 	echo "fetch-busybox: downloading $BUSYBOX_PKG $ver"
-	(cd "$DL" && apt-get download -q "$BUSYBOX_PKG=$ver") 2>&1 | grep -v 'unsandboxed' || true
+	(cd "$DL" && apt_get download -q "$BUSYBOX_PKG=$ver") 2>&1 | grep -v 'unsandboxed' || true
 	[ -f "$deb" ] || { echo "fetch-busybox: download of $BUSYBOX_PKG=$ver failed ($deb)" >&2; exit 1; }
 fi
 rm -rf "$BDIR/root" "$BDIR/root.tmp"

@@ -19,7 +19,7 @@ ARCH=$(uname -m)
 # shellcheck source=/dev/null # the board's settings
 . "$BOARD_DIR/board.conf"
 HERE=$(dirname "$0")
-BIN=$BUILD_DIR/boxinit
+BIN=build/$ARCH/boxinit     # the static binary is per ARCH, shared by its boards
 BASE=$BUILD_DIR/initramfs.cpio.gz
 V=$(cat "$BUILD_DIR/kernel/release")
 OUT=$BUILD_DIR/figures.md
@@ -63,7 +63,8 @@ stats() {
 
 # shellcheck disable=SC2016 # expanded by the guest's shell
 OFF='service.off.exec = /bin/sh -c "echo UPTIME=$(cat /proc/uptime); boxctl poweroff"
-service.off.type = oneshot'
+service.off.type = oneshot
+service.off.control = yes'
 MODS=$(sed -n 's/^modules *= *//p' "$BOARD_DIR/boxinit.conf" | head -n 1)
 
 run() { # NAME CONFIG -> one table row

@@ -10,6 +10,10 @@
 #            on stdio, Ctrl-A x quits, Ctrl-A c toggles the monitor where
 #            "sendkey ctrl-alt-delete" sends Ctrl-Alt-Del). The tests pass
 #            "-display none -serial file:LOG -monitor unix:SOCK,server,nowait".
+#   HOSTFWD  a host port forwarded to the guest (board.conf's QEMU_NET).
+#   TFTP     a host directory served by TFTP at 10.0.2.2 (QEMU_NET).
+#   QEMU_REBOOT  non-empty: a guest reboot (or a watchdog reset) boots it
+#            again; by default QEMU exits (-no-reboot).
 #
 # -no-reboot: when the guest reboots or powers off, QEMU exits. Note that
 # QEMU's exit status is 0 after a kernel panic too (panic=-1): judge a boot by
@@ -34,6 +38,9 @@ done
 
 # QEMU_MACHINE, QEMU_NET and QEMU_IO are lists of words: split on purpose.
 # shellcheck disable=SC2086
-exec "$QEMU" -accel "$ACCEL" $QEMU_MACHINE -m "$QEMU_MEM" $QEMU_IO -no-reboot $QEMU_NET \
+NO_REBOOT=-no-reboot
+[ -n "${QEMU_REBOOT:-}" ] && NO_REBOOT=
+# shellcheck disable=SC2086
+exec "$QEMU" -accel "$ACCEL" $QEMU_MACHINE -m "$QEMU_MEM" $QEMU_IO $NO_REBOOT $QEMU_NET \
 	-kernel "$KERNEL" -initrd "$INITRD" \
 	-append "console=$CONSOLE panic=-1${APPEND:+ $APPEND}" "$@"

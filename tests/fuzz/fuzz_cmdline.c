@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /*
- * fuzz_cmdline: the kernel command-line parser (modules/config_cmdline.c).
+ * fuzz_cmdline: the kernel command-line parser (modules/config/config_cmdline.c).
  * The input is /proc/cmdline as the kernel would hand it (NUL-terminated
  * here; embedded NULs end it, as in a C string): cmdline_conf_path(),
  * then config_apply_cmdline() over a small valid file and config_finish(),

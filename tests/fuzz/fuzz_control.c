@@ -1,11 +1,11 @@
 // SPDX-License-Identifier: MIT
 /*
  * fuzz_control: the control-socket request parser, control_handle()
- * (modules/control.c), on any request a root client could send: at most
+ * (modules/control/control.c), on any request a root client could send: at most
  * CONTROL_REQ_MAX bytes, NUL-terminated (client_serve() refuses embedded
  * NULs before calling it; longer inputs are cut like the socket would).
  *
- * It runs against the real supervisor (modules/supervise.c, linked as is)
+ * It runs against the real supervisor (modules/supervise/supervise.c, linked as is)
  * holding a table of services whose configs are invalid: every verb is
  * parsed and dispatched, but no request can fork a process (start and
  * restart answer "invalid configuration", stop "already stopped"). No
@@ -55,7 +55,8 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	char req[CONTROL_REQ_MAX + 1], msg[CONTROL_REQ_MAX], *out;
+	char req[CONTROL_REQ_MAX + 1], *out;
+	struct err msg;
 	size_t n = size < CONTROL_REQ_MAX ? size : CONTROL_REQ_MAX;
 	size_t outlen = 64u * 1024u;
 	int code;
@@ -67,17 +68,20 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	out = malloc(outlen);
 	if (!out)
 		return 0;
-	code = control_handle(req, out, outlen, msg, sizeof(msg));
+	code = control_handle(req, out, outlen, &msg);
 	if (code != CTL_OK && code != CTL_ERROR && code != CTL_NOT_FOUND)
 		abort();
-	if (strnlen(out, outlen) >= outlen || strnlen(msg, sizeof(msg)) >= sizeof(msg))
+	if (strnlen(out, outlen) >= outlen || strnlen(msg.msg, sizeof(msg.msg)) >= sizeof(msg.msg))
+		abort();
+	/* a refusal carries a -errno, a success none */
+	if ((code == CTL_ERROR && msg.msg[0] && msg.code >= 0) || (code == CTL_OK && msg.code))
 		abort();
 	/* every refusal says why; "reload" without control_open()'s ops is
 	 * the one silent CTL_ERROR (boxinit's reload always writes @msg) */
-	if (code != CTL_OK && !msg[0] && !strstr(req, "reload"))
+	if (code != CTL_OK && !msg.msg[0] && !strstr(req, "reload"))
 		abort();
 	/* the same request with a tiny body buffer must truncate, not overflow */
-	code = control_handle(req, out, 8, msg, sizeof(msg));
+	code = control_handle(req, out, 8, &msg);
 	if (strnlen(out, 8) >= 8)
 		abort();
 	free(out);

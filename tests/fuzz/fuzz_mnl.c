@@ -2,9 +2,10 @@
 /*
  * fuzz_mnl: the netlink reply/ack parser on any datagram the kernel (or
  * anything able to send to our port) could hand back: mnl_cb_run() of
- * modules/mnl.c with a data callback that walks every attribute and
- * nested attribute like the network code does, and nl_reply() of
- * modules/netlink.c (framing, sequence range, acks, extended-ack TLVs).
+ * modules/net/mnl.c with a data callback that walks every attribute and
+ * nested attribute like the network code does, nl_reply() of
+ * modules/net/netlink.c (framing, sequence range, acks, extended-ack TLVs),
+ * and nftw_datagram() of modules/net/nftwatch.c (nftables events).
  * Inputs are copied into malloc'd (aligned) buffers: see below for their
  * sizes.
  */
@@ -14,7 +15,9 @@
 #include <string.h>
 
 #include "mnl.h"
+#include "nat.h"
 #include "netlink.h"
+#include "nftwatch.h"
 
 static int attr_cb(const struct nlattr *attr, void *data)
 {
@@ -58,6 +61,7 @@ static int data_cb(const struct nlmsghdr *nlh, void *data)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct nl nl;
+	struct nftw w;
 	unsigned acks = 0;
 	uint32_t seq = 0, port = 0;
 	char *exact, *padded;
@@ -94,6 +98,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	nl.portid = port;
 	nl_reply(&nl, exact, size, seq > 2 ? seq - 2 : 0, seq + 2, &acks, data_cb, NULL);
 	if (strnlen(nl.ext, sizeof(nl.ext)) >= sizeof(nl.ext))
+		abort();
+	/* events: exact bytes too; every watched table, our port the first one's */
+	memset(&w, 0, sizeof(w));
+	w.own = port;
+	w.watch = NAT_T_IP | NAT_T_BRIDGE;
+	nftw_datagram(&w, exact, size);
+	if ((w.deleted & ~w.changed) || strnlen(w.comm, sizeof(w.comm)) >= sizeof(w.comm))
 		abort();
 	free(exact);
 	free(padded);

@@ -1,74 +1,7 @@
 // SPDX-License-Identifier: MIT
-/* Unit tests for the configuration language (modules/config*.c). */
-#include <arpa/inet.h>
-#include <errno.h>
-#include <setjmp.h>
-#include <signal.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <unistd.h>
-#include <cmocka.h>
-
-#include "config.h"
-#include "config_priv.h"
-
-#define SRC "test.conf"
-#define CMDLINE "kernel command line"
-
-static int parse(struct config *cfg, const char *text)
-{
-	config_init(cfg);
-	return config_parse_buffer(cfg, SRC, text, strlen(text));
-}
-
-static void dump_diags(const struct config *cfg)
-{
-	size_t i;
-
-	for (i = 0; i < cfg->ndiags; i++)
-		print_message("  diag %s:%d: %s\n", cfg->diags[i].source,
-			      cfg->diags[i].line, cfg->diags[i].msg);
-}
-
-/* The diagnostic at @line from @source whose text contains @text. */
-static const struct conf_diag *find_diag(const struct config *cfg,
-					 const char *source, int line,
-					 const char *text)
-{
-	size_t i;
-
-	for (i = 0; i < cfg->ndiags; i++)
-		if (cfg->diags[i].line == line &&
-		    !strcmp(cfg->diags[i].source, source) &&
-		    strstr(cfg->diags[i].msg, text))
-			return &cfg->diags[i];
-	print_message("no diag %s:%d containing '%s'; have:\n", source, line,
-		      text);
-	dump_diags(cfg);
-	return NULL;
-}
-
-#define assert_diag(cfg, line, text) \
-	assert_non_null(find_diag((cfg), SRC, (line), (text)))
-
-static void assert_no_diags(const struct config *cfg)
-{
-	if (cfg->ndiags)
-		dump_diags(cfg);
-	assert_int_equal(cfg->ndiags, 0);
-}
-
-static uint32_t ip4(const char *s)
-{
-	struct in_addr a;
-
-	assert_int_equal(inet_pton(AF_INET, s, &a), 1);
-	return a.s_addr;
-}
+/* Unit tests for the configuration language (modules/config/): the lexer,
+ * the keys and their values, duplicates, invalid services and globals. */
+#include "config_test.h"
 
 /* ---- table of bad inputs ------------------------------------------------ */
 
@@ -119,7 +52,22 @@ static const struct bad_case {
 	{ "service.web.memory = 99999999999G\n", 1, "service.web.memory: size \"99999999999G\" out of range" },
 	{ "service.web.memory = 18446744073709551616\n", 1, "service.web.memory: size \"18446744073709551616\" out of range" },
 	{ "service.web.swap = -1\n", 1, "service.web.swap: invalid size \"-1\"" },
-	{ "service.web.pids = 0\n", 1, "service.web.pids: number \"0\" out of range (expected an integer from 1 to 4194304)" },
+	{ "service.web.pids = 0\n", 1, "service.web.pids: number \"0\" out of range (expected an integer from 1 to 4194304, or max)" },
+	{ "service.web.pids = unlimited\n", 1, "service.web.pids: invalid number \"unlimited\"" },
+	{ "service.web.log_rate = 0\n", 1, "service.web.log_rate: number \"0\" out of range (expected an integer from 1 to 1000000 lines per second, or off)" },
+	{ "service.web.log_rate = fast\n", 1, "service.web.log_rate: invalid number \"fast\"" },
+	{ "service.web.log_burst = 0\n", 1, "service.web.log_burst: number \"0\" out of range" },
+	{ "service.web.log_burst = off\n", 1, "service.web.log_burst: invalid number \"off\"" },
+	{ "service.web.log_rate_bytes = 100\n", 1, "service.web.log_rate_bytes: size \"100\" out of range (expected a size from 1K to 1G" },
+	{ "service.web.log_rate_bytes = 2G\n", 1, "service.web.log_rate_bytes: size \"2G\" out of range" },
+	{ "service.web.log_burst_bytes = 1K\n", 1, "service.web.log_burst_bytes: size \"1K\" out of range (expected a size from 4K to 1G" },
+	{ "service.web.log_burst_bytes = off\n", 1, "service.web.log_burst_bytes: invalid size \"off\"" },
+	{ "default.memry = 64M\n", 1, "unknown key \"default.memry\"" },
+	{ "default. = 1\n", 1, "unknown key \"default.\"" },
+	{ "default.pids = 0\n", 1, "default.pids: number \"0\" out of range" },
+	{ "default.restart = sometimes\n", 1, "default.restart: invalid value \"sometimes\"" },
+	{ "default.env.1X = a\n", 1, "default.env: invalid variable name \"1X\"" },
+	{ "default.pids = 64\n#\ndefault.pids = 65\n", 3, "duplicate key \"default.pids\" (first set on line 1)" },
 	{ "service.web.pids = 4194305\n", 1, "service.web.pids: number \"4194305\" out of range" },
 	{ "service.web.restart_max = 1001\n", 1, "service.web.restart_max: number \"1001\" out of range (expected an integer from 1 to 1000)" },
 	{ "service.web.restart_max = ten\n", 1, "service.web.restart_max: invalid number \"ten\"" },
@@ -129,8 +77,8 @@ static const struct bad_case {
 	{ "service.web.restart = sometimes\n", 1, "service.web.restart: invalid value \"sometimes\" (expected always, on-failure or no)" },
 	{ "service.web.type = forking\n", 1, "service.web.type: invalid value \"forking\" (expected simple or oneshot)" },
 	{ "service.web.stop_signal = SIGFOO\n", 1, "service.web.stop_signal: invalid signal \"SIGFOO\"" },
-	{ "service.web.stop_timeout = 10h\n", 1, "service.web.stop_timeout: invalid duration \"10h\"" },
-	{ "service.web.stop_timeout = 25h\n", 1, "service.web.stop_timeout: invalid duration" },
+	{ "service.web.stop_timeout = 10d\n", 1, "service.web.stop_timeout: invalid duration \"10d\"" },
+	{ "service.web.stop_timeout = 25h\n", 1, "service.web.stop_timeout: duration \"25h\" out of range" },
 	{ "service.web.stop_timeout = 86401\n", 1, "service.web.stop_timeout: duration \"86401\" out of range" },
 	{ "service.web.restart_window = 0\n", 1, "service.web.restart_window: duration \"0\" out of range" },
 	{ "service.web.cpu = 1.2345\n", 1, "service.web.cpu: invalid cpu \"1.2345\"" },
@@ -251,7 +199,6 @@ static const char full_conf[] =
 static void test_full_config(void **state)
 {
 	struct config cfg;
-	struct svc_conf *web, *db, *au;
 
 	assert_int_equal(parse(&cfg, full_conf), 0);
 	assert_int_equal(config_finish(&cfg), 0);
@@ -289,7 +236,18 @@ static void test_full_config(void **state)
 	assert_string_equal(cfg.ifaces[1].name, "eth1.100");
 	assert_int_equal(cfg.ifaces[1].prefix, 30);
 	assert_false(cfg.ifaces[1].has_gw);
+	config_free(&cfg);
+}
 
+/* the services of full_conf: theirs, and the built-in values */
+static void test_full_config_services(void **state)
+{
+	struct config cfg;
+	struct svc_conf *db;
+
+	assert_int_equal(parse(&cfg, full_conf), 0);
+	assert_int_equal(config_finish(&cfg), 0);
+	assert_no_diags(&cfg);
 	/* file order */
 	assert_int_equal(cfg.nsvcs, 3);
 	assert_string_equal(cfg.svcs[0].name, "db");
@@ -314,7 +272,12 @@ static void test_full_config(void **state)
 	assert_true(db->memory == UINT64_MAX);
 	assert_int_equal(db->net, NET_NONE);
 	assert_int_equal(db->cpu_quota_us, 0);
-	assert_int_equal(db->pids, 0);
+	assert_int_equal(db->pids, CONF_PIDS_DEFAULT);
+	assert_int_equal(db->pids, 512);
+	assert_int_equal(db->log_rate, 1000);
+	assert_int_equal(db->log_burst, 5000);
+	assert_true(db->log_rate_bytes == 256 << 10);
+	assert_true(db->log_burst_bytes == 1 << 20);
 	assert_false(db->has_user);
 	assert_false(db->has_caps);
 	assert_false(db->has_swap);
@@ -323,7 +286,17 @@ static void test_full_config(void **state)
 	assert_null(db->env[0]);
 	assert_non_null(db->after);
 	assert_null(db->after[0]);
+	config_free(&cfg);
+}
 
+/* web and auto of full_conf: every service key, as written */
+static void test_full_config_web(void **state)
+{
+	struct config cfg;
+	struct svc_conf *web, *au;
+
+	assert_int_equal(parse(&cfg, full_conf), 0);
+	assert_int_equal(config_finish(&cfg), 0);
 	web = config_find(&cfg, "web");
 	assert_non_null(web);
 	assert_false(web->invalid);
@@ -543,688 +516,18 @@ static void test_bad_global_default(void **state)
 	config_free(&cfg);
 }
 
-/* ---- kernel command line ---------------------------------------------- */
-
-static void test_cmdline_conf_path(void **state)
-{
-	char *p;
-
-	p = cmdline_conf_path("console=ttyS0 boxinit.conf=/etc/x.conf quiet\n");
-	assert_string_equal(p, "/etc/x.conf");
-	free(p);
-	p = cmdline_conf_path("boxinit.conf=\"/my dir/b.conf\" ro");
-	assert_string_equal(p, "/my dir/b.conf");
-	free(p);
-	p = cmdline_conf_path("boxinit.conf=/a boxinit.conf=/b");
-	assert_string_equal(p, "/b");
-	free(p);
-	assert_null(cmdline_conf_path("console=ttyS0 boxinit.config=/x"));
-	assert_null(cmdline_conf_path("boxinit.conf="));
-	assert_null(cmdline_conf_path(""));
-	assert_null(cmdline_conf_path(NULL));
-}
-
-static void test_cmdline_override(void **state)
-{
-	struct config cfg;
-	struct svc_conf *web;
-
-	assert_int_equal(parse(&cfg,
-		"hostname = filehost\n"
-		"loglevel = warn\n"
-		"service.web.exec = /bin/old\n"
-		"service.web.memory = 64M\n"
-		"service.web.env.A = file\n"), 0);
-	assert_int_equal(config_apply_cmdline(&cfg,
-		"BOOT_IMAGE=/vmlinuz console=ttyS0 boxinit.hostname=x "
-		"boxinit.conf=/ignored "
-		"boxinit.service.web.exec=\"httpd -f -p 80\" "
-		"\"boxinit.service.web.env.A=two words\" "
-		"boxinit.service.web.env.B=new "
-		"boxinit.service.new.exec=/bin/new quiet\n"), 0);
-	assert_no_diags(&cfg);
-	assert_string_equal(cfg.hostname, "x");
-	assert_int_equal(cfg.loglevel, 1);
-	web = config_find(&cfg, "web");
-	assert_false(web->invalid);
-	assert_string_equal(web->exec, "httpd -f -p 80");
-	assert_string_equal(web->argv[0], "httpd");
-	assert_string_equal(web->argv[3], "80");
-	assert_null(web->argv[4]);
-	assert_true(web->memory == 64ull << 20);
-	assert_int_equal(web->nenv, 2);
-	assert_string_equal(web->env[0], "A=two words");
-	assert_string_equal(web->env[1], "B=new");
-	/* created by the command line: after the file's services */
-	assert_int_equal(cfg.nsvcs, 2);
-	assert_string_equal(cfg.svcs[1].name, "new");
-	assert_string_equal(cfg.svcs[1].source, CMDLINE);
-	assert_int_equal(cfg.svcs[1].line, 0);
-	/* overriding twice is fine too */
-	assert_int_equal(config_apply_cmdline(&cfg, "boxinit.hostname=y"), 0);
-	assert_string_equal(cfg.hostname, "y");
-	/* a file read after the command line does not undo it */
-	assert_int_equal(config_parse_buffer(&cfg, SRC, "hostname = late\n", 16), 0);
-	assert_string_equal(cfg.hostname, "y");
-	assert_int_equal(config_finish(&cfg), 0);
-	config_free(&cfg);
-}
-
-static void test_cmdline_errors(void **state)
-{
-	struct config cfg;
-	const struct conf_diag *d;
-
-	parse(&cfg, "service.web.exec = /bin/web\nservice.db.exec = /bin/db\n");
-	assert_int_equal(config_apply_cmdline(&cfg,
-		"boxinit.service.web.memory=bad boxinit.foo=1 boxinit.loglevel "
-		"boxinit.loglevel=9 init=/sbin/boxinit"), 4);
-	d = find_diag(&cfg, CMDLINE, 0, "service.web.memory: invalid size \"bad\"");
-	assert_non_null(d);
-	assert_non_null(find_diag(&cfg, CMDLINE, 0, "unknown key \"foo\""));
-	assert_non_null(find_diag(&cfg, CMDLINE, 0,
-				  "boxinit.loglevel: missing \"=\" (expected boxinit.KEY=VALUE)"));
-	assert_non_null(find_diag(&cfg, CMDLINE, 0, "loglevel: invalid log level \"9\""));
-	assert_int_equal(cfg.loglevel, 2);
-	assert_true(config_find(&cfg, "web")->invalid);
-	assert_false(config_find(&cfg, "db")->invalid);
-	config_free(&cfg);
-}
-
-static void test_config_load(void **state)
-{
-	char path[] = "/tmp/boxinit-test-XXXXXX";
-	char cmdline[256];
-	struct config cfg;
-	int fd = mkstemp(path);
-	const char text[] = "hostname = fromfile\nservice.a.exec = /bin/a\n";
-
-	assert_true(fd >= 0);
-	assert_int_equal(write(fd, text, sizeof(text) - 1), sizeof(text) - 1);
-	close(fd);
-
-	snprintf(cmdline, sizeof(cmdline),
-		 "quiet boxinit.conf=%s boxinit.loglevel=debug", path);
-	config_init(&cfg);
-	assert_int_equal(config_load(&cfg, NULL, cmdline), 0);
-	assert_string_equal(cfg.hostname, "fromfile");
-	assert_int_equal(cfg.loglevel, 3);
-	assert_int_equal(cfg.nsvcs, 1);
-	assert_string_equal(cfg.svcs[0].source, path);
-	config_free(&cfg);
-
-	/* explicit path wins over boxinit.conf= */
-	config_init(&cfg);
-	assert_int_equal(config_load(&cfg, path, "boxinit.conf=/nonexistent"), 0);
-	assert_string_equal(cfg.hostname, "fromfile");
-	config_free(&cfg);
-
-	config_init(&cfg);
-	assert_int_equal(config_parse_file(&cfg, path), 0);
-	config_free(&cfg);
-	unlink(path);
-
-	/* missing file: one diagnostic, -ENOENT */
-	config_init(&cfg);
-	assert_int_equal(config_parse_file(&cfg, path), -ENOENT);
-	assert_int_equal(cfg.ndiags, 1);
-	assert_non_null(find_diag(&cfg, path, 0, "cannot open"));
-	config_free(&cfg);
-	config_init(&cfg);
-	assert_int_equal(config_load(&cfg, path, NULL), 1);
-	config_free(&cfg);
-	/* a directory is not a config file */
-	config_init(&cfg);
-	assert_true(config_parse_file(&cfg, "/tmp") < 0);
-	assert_int_equal(cfg.ndiags, 1);
-	config_free(&cfg);
-}
-
-/* ---- config_finish ---------------------------------------------------- */
-
-static void test_finish_missing_exec(void **state)
-{
-	struct config cfg;
-
-	parse(&cfg, "service.x.memory = 10M\nservice.y.exec = /bin/y\n");
-	assert_int_equal(config_finish(&cfg), 1);
-	assert_diag(&cfg, 1, "service \"x\" has no exec");
-	assert_true(config_find(&cfg, "x")->invalid);
-	assert_false(config_find(&cfg, "y")->invalid);
-	config_free(&cfg);
-}
-
-static void test_finish_unknown_after(void **state)
-{
-	struct config cfg;
-
-	parse(&cfg,
-	      "service.web.exec = /bin/web\n"
-	      "service.web.after = db cache\n"
-	      "service.cache.exec = /bin/cache\n");
-	assert_int_equal(config_finish(&cfg), 1);
-	assert_diag(&cfg, 2, "service.web.after: unknown service \"db\"");
-	assert_true(config_find(&cfg, "web")->invalid);
-	assert_false(config_find(&cfg, "cache")->invalid);
-	config_free(&cfg);
-}
-
-static void test_finish_after_invalid_ok(void **state)
-{
-	struct config cfg;
-
-	/* after naming an invalid service is the supervisor's business */
-	parse(&cfg,
-	      "service.db.exec = /bin/db\n"
-	      "service.db.memory = bad\n"
-	      "service.web.exec = /bin/web\n"
-	      "service.web.after = db\n");
-	assert_int_equal(config_finish(&cfg), 0);
-	assert_false(config_find(&cfg, "web")->invalid);
-	config_free(&cfg);
-}
-
-static void test_finish_cycle(void **state)
-{
-	struct config cfg;
-
-	parse(&cfg,
-	      "service.a.exec = /a\n"
-	      "service.a.after = b\n"
-	      "service.b.exec = /b\n"
-	      "service.b.after = a\n"
-	      "service.c.exec = /c\n"
-	      "service.c.after = a\n"
-	      "service.d.exec = /d\n"
-	      "service.d.after = d\n"
-	      "service.e.exec = /e\n"
-	      "service.e.after = f\n"
-	      "service.f.exec = /f\n"
-	      "service.f.after = g\n"
-	      "service.g.exec = /g\n"
-	      "service.g.after = e f\n"
-	      "service.h.exec = /h\n");
-	assert_int_equal(config_finish(&cfg), 3);
-	assert_diag(&cfg, 2, "service.a.after: dependency cycle: a -> b -> a");
-	assert_diag(&cfg, 8, "service.d.after: dependency cycle: d -> d");
-	assert_diag(&cfg, 10, "service.e.after: dependency cycle: e -> f -> g -> e");
-	assert_true(config_find(&cfg, "a")->invalid);
-	assert_true(config_find(&cfg, "b")->invalid);
-	assert_false(config_find(&cfg, "c")->invalid);  /* depends, not in it */
-	assert_true(config_find(&cfg, "d")->invalid);
-	assert_true(config_find(&cfg, "e")->invalid);
-	assert_true(config_find(&cfg, "f")->invalid);
-	assert_true(config_find(&cfg, "g")->invalid);
-	assert_false(config_find(&cfg, "h")->invalid);
-	config_free(&cfg);
-}
-
-static void test_finish_cycle_others(void **state)
-{
-	struct config cfg;
-
-	/* c is in the component but not on the shortest cycle through a */
-	parse(&cfg,
-	      "service.a.exec = /a\nservice.a.after = b c\n"
-	      "service.b.exec = /b\nservice.b.after = a\n"
-	      "service.c.exec = /c\nservice.c.after = b\n");
-	assert_int_equal(config_finish(&cfg), 1);
-	assert_diag(&cfg, 2, "dependency cycle: a -> b -> a (also involved: c)");
-	assert_true(config_find(&cfg, "c")->invalid);
-	config_free(&cfg);
-}
-
-static void test_finish_network(void **state)
-{
-	struct config cfg;
-
-	parse(&cfg,
-	      "net.address = 10.0.0.1/24\n"
-	      "service.out.exec = /x\nservice.out.net = bridge\n"
-	      "service.out.ip = 10.0.1.5\n"                              /* 4 */
-	      "service.br.exec = /x\nservice.br.net = bridge\n"
-	      "service.br.ip = 10.0.0.1\n"                               /* 7 */
-	      "service.one.exec = /x\nservice.one.net = bridge\n"
-	      "service.one.ip = 10.0.0.5\n"                              /* 10 */
-	      "service.two.exec = /x\nservice.two.net = bridge\n"
-	      "service.two.ip = 10.0.0.5\n"                              /* 13 */
-	      "service.bc.exec = /x\nservice.bc.net = bridge\n"
-	      "service.bc.ip = 10.0.0.255\n"                             /* 16 */
-	      "service.host.exec = /x\nservice.host.net = host\n"
-	      "service.host.ip = 10.0.0.9\n"                             /* 19 */
-	      "service.ok.exec = /x\nservice.ok.net = bridge\n"
-	      "service.ok.ip = 10.0.0.6\n");
-	assert_int_equal(config_finish(&cfg), 5);
-	assert_diag(&cfg, 4, "service.out.ip: 10.0.1.5 is outside net.address 10.0.0.1/24");
-	assert_diag(&cfg, 7, "service.br.ip: 10.0.0.1 is the bridge's own address");
-	assert_diag(&cfg, 13, "service.two.ip: 10.0.0.5 is already used by service \"one\"");
-	assert_diag(&cfg, 16, "service.bc.ip: 10.0.0.255 is the network or broadcast address");
-	assert_diag(&cfg, 19, "service.host.ip: ignored because service.host.net is not \"bridge\"");
-	assert_true(config_find(&cfg, "out")->invalid);
-	assert_true(config_find(&cfg, "br")->invalid);
-	assert_false(config_find(&cfg, "one")->invalid);
-	assert_true(config_find(&cfg, "two")->invalid);
-	assert_true(config_find(&cfg, "bc")->invalid);
-	assert_false(config_find(&cfg, "host")->invalid);
-	assert_false(config_find(&cfg, "ok")->invalid);
-	config_free(&cfg);
-
-	parse(&cfg, "service.a.exec = /a\nservice.a.net = bridge\nservice.a.ip = 10.0.0.2\n");
-	assert_int_equal(config_finish(&cfg), 1);
-	assert_diag(&cfg, 3, "service.a.ip: 10.0.0.2 needs net.address");
-	assert_true(cfg.svcs[0].invalid);
-	config_free(&cfg);
-}
-
-static void test_finish_ports(void **state)
-{
-	struct config cfg;
-
-	parse(&cfg,
-	      "service.a.exec = /a\nservice.a.net = bridge\n"
-	      "service.a.ports = 8080:80 53:53/udp\n"
-	      "service.b.exec = /b\nservice.b.net = bridge\n"
-	      "service.b.ports = 53:53 9090:90 8080:8080\n"             /* 6 */
-	      "service.c.exec = /c\nservice.c.net = bridge\n"
-	      "service.c.ports = 9090:90\n");
-	assert_int_equal(config_finish(&cfg), 1);
-	assert_diag(&cfg, 6, "service.b.ports: host port 8080/tcp is already used by service \"a\"");
-	assert_false(config_find(&cfg, "a")->invalid);
-	assert_true(config_find(&cfg, "b")->invalid);
-	/* b is not started, so its 9090 does not conflict with c */
-	assert_false(config_find(&cfg, "c")->invalid);
-	config_free(&cfg);
-}
-
-static void test_finish_cmdline_source(void **state)
-{
-	struct config cfg;
-
-	parse(&cfg, "service.a.exec = /a\n");
-	config_apply_cmdline(&cfg, "boxinit.service.a.after=zz");
-	assert_int_equal(config_finish(&cfg), 1);
-	assert_non_null(find_diag(&cfg, CMDLINE, 0,
-				  "service.a.after: unknown service \"zz\""));
-	config_free(&cfg);
-}
-
-/* ---- hostile input ---------------------------------------------------- */
-
-static uint64_t rng = 88172645463325252ull;
-
-static uint32_t rnd(void)
-{
-	rng ^= rng << 13;
-	rng ^= rng >> 7;
-	rng ^= rng << 17;
-	return (uint32_t)rng;
-}
-
-static void test_hostile_garbage(void **state)
-{
-	static const char *const frag[] = {
-		"service.", "a", "web", ".", "exec", "after", "ports", "bind",
-		"ip", "env.", "X", " = ", "=", "\"", "'", "\\", "#", " ", "\n",
-		"10.0.0.", "1", ":", "/", "80", "M", "net", "bridge", "sysctl.",
-		"iface.", "address", "hostname", "..", "\xff", "caps", "none",
-		"memory", "cpu", "0.5", "auto", "net.address", "10.0.0.1/24",
-		"\t", "\r", "\0",
-	};
-	size_t cap = 1 << 16, it, i;
-	char *buf = malloc(cap);
-
-	assert_non_null(buf);
-	for (it = 0; it < 300; it++) {
-		struct config cfg;
-		size_t len = rnd() % cap;
-
-		if (it % 2) {
-			for (i = 0; i < len; i++)
-				buf[i] = (char)rnd();
-		} else {
-			for (i = 0; i < len; ) {
-				const char *f = frag[rnd() % (sizeof(frag) / sizeof(frag[0]))];
-				size_t fl = *f ? strlen(f) : 1;
-
-				if (i + fl > len)
-					break;
-				memcpy(buf + i, f, fl);
-				i += fl;
-			}
-			len = i;
-		}
-		config_init(&cfg);
-		config_parse_buffer(&cfg, SRC, buf, len);
-		buf[len ? len - 1 : 0] = '\0';
-		config_apply_cmdline(&cfg, buf);
-		config_finish(&cfg);
-		assert_true(cfg.ndiags <= CONF_DIAG_MAX + 64);
-		config_free(&cfg);
-	}
-	free(buf);
-}
-
-static void test_hostile_long_line(void **state)
-{
-	struct config cfg;
-	size_t n = CONF_FILE_MAX;
-	char *buf = malloc(n);
-
-	assert_non_null(buf);
-	/* 1 MiB single line: one diag, nothing else */
-	memset(buf, 'a', n);
-	config_init(&cfg);
-	assert_int_equal(config_parse_buffer(&cfg, SRC, buf, n), 1);
-	assert_diag(&cfg, 1, "line too long (over 4096 bytes)");
-	config_free(&cfg);
-
-	/* the long line is skipped, parsing goes on */
-	memcpy(buf, "loglevel = 0\n", 13);
-	memset(buf + 13, 'x', 5000);
-	memcpy(buf + 13 + 5000, "\nhostname = ok\n", 15);
-	config_init(&cfg);
-	assert_int_equal(config_parse_buffer(&cfg, SRC, buf, 13 + 5000 + 15), 1);
-	assert_diag(&cfg, 2, "line too long (over 4096 bytes)");
-	assert_int_equal(cfg.loglevel, 0);
-	assert_string_equal(cfg.hostname, "ok");
-	config_free(&cfg);
-
-	/* exactly CONF_LINE_MAX bytes is still a line */
-	memcpy(buf, "hostname = \"", 12);
-	memset(buf + 12, 'h', CONF_LINE_MAX - 13);
-	buf[CONF_LINE_MAX - 1] = '"';
-	config_init(&cfg);
-	assert_int_equal(config_parse_buffer(&cfg, SRC, buf, CONF_LINE_MAX), 1);
-	assert_diag(&cfg, 1, "hostname: invalid hostname \"hhhh");
-	config_free(&cfg);
-	free(buf);
-}
-
-static void test_hostile_nul(void **state)
-{
-	struct config cfg;
-	static const char text[] = "hostname = a\0b\nloglevel = debug\n\0\n";
-
-	config_init(&cfg);
-	assert_int_equal(config_parse_buffer(&cfg, SRC, text, sizeof(text) - 1), 2);
-	assert_diag(&cfg, 1, "NUL byte in line");
-	assert_diag(&cfg, 3, "NUL byte in line");
-	assert_string_equal(cfg.hostname, "boxinit");
-	assert_int_equal(cfg.loglevel, 3);
-	config_free(&cfg);
-}
-
-/* a service line that cannot be read at all still stops that service */
-static void test_unreadable_service_line(void **state)
-{
-	static char buf[3 * CONF_LINE_MAX];
-	struct config cfg;
-	size_t len;
-
-	len = (size_t)snprintf(buf, sizeof(buf),
-		"service.a.exec = /a\nservice.b.exec = /b\n"
-		"service.c.exec = /c\nservice.d.exec = /d\n"
-		"service.a.memory = \"64M\n"
-		"service.b.memory = \"64M\" x\n"
-		"  service.c.memory = 64M");
-	buf[len++] = '\0';
-	len += (size_t)snprintf(buf + len, sizeof(buf) - len,
-				"\nservice.d.env.X = ");
-	memset(buf + len, 'x', CONF_LINE_MAX);
-	len += CONF_LINE_MAX;
-	buf[len++] = '\n';
-	config_init(&cfg);
-	assert_int_equal(config_parse_buffer(&cfg, SRC, buf, len), 4);
-	assert_diag(&cfg, 5, "service.a.memory: unterminated quote");
-	assert_diag(&cfg, 6, "service.b.memory: text after the closing quote");
-	assert_diag(&cfg, 7, "NUL byte in line");
-	assert_diag(&cfg, 8, "line too long");
-	assert_int_equal(cfg.nsvcs, 4);
-	assert_true(cfg.svcs[0].invalid);
-	assert_true(cfg.svcs[1].invalid);
-	assert_true(cfg.svcs[2].invalid);
-	assert_true(cfg.svcs[3].invalid);
-	config_free(&cfg);
-}
-
-static void test_hostile_huge_file(void **state)
-{
-	struct config cfg;
-	size_t n = CONF_FILE_MAX + 1;
-	char *buf = malloc(n);
-
-	assert_non_null(buf);
-	memset(buf, '\n', n);
-	memcpy(buf, "service.a.exec = /a\nhostname = x\n", 33);
-	config_init(&cfg);
-	assert_int_equal(config_parse_buffer(&cfg, SRC, buf, n), 1);
-	assert_int_equal(cfg.ndiags, 1);
-	assert_diag(&cfg, 0, "file too large (over 1 MiB)");
-	assert_int_equal(cfg.nsvcs, 0);
-	assert_string_equal(cfg.hostname, "boxinit");
-	config_free(&cfg);
-	free(buf);
-}
-
-static void test_hostile_empty_values(void **state)
-{
-	static const char *const keys[] = {
-		"hostname", "console", "loglevel", "emergency", "cgroup",
-		"net.bridge", "net.address", "net.nat", "sysctl.a",
-		"iface.e.address", "iface.e.gateway", "service.s.exec",
-		"service.s.workdir", "service.s.user", "service.s.restart",
-		"service.s.type", "service.s.stop_signal",
-		"service.s.stop_timeout", "service.s.restart_max",
-		"service.s.restart_window", "service.s.root",
-		"service.s.hostname", "service.s.readonly", "service.s.caps",
-		"service.s.cpu", "service.s.memory", "service.s.swap",
-		"service.s.pids", "service.s.net", "service.s.ip",
-	};
-	static const char *const empty_ok[] = {
-		"modules", "service.s.after", "service.s.bind",
-		"service.s.ports", "service.s.env.V",
-	};
-	char line[128];
-	size_t i;
-
-	for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
-		struct config cfg;
-
-		snprintf(line, sizeof(line), "%s =\n", keys[i]);
-		assert_int_equal(parse(&cfg, line), 1);
-		assert_int_equal(cfg.ndiags, 1);
-		assert_non_null(strstr(cfg.diags[0].msg, keys[i]));
-		config_free(&cfg);
-	}
-	for (i = 0; i < sizeof(empty_ok) / sizeof(empty_ok[0]); i++) {
-		struct config cfg;
-
-		snprintf(line, sizeof(line), "%s = \"\"\n", empty_ok[i]);
-		assert_int_equal(parse(&cfg, line), 0);
-		config_free(&cfg);
-	}
-}
-
-static void test_hostile_odd_keys(void **state)
-{
-	static const char *const keys[] = {
-		".", "..", "...", "service.", "service..", "service...",
-		"service..exec", "service.UPPER.exec", "service.a..exec",
-		"service.a.env", "service.a.", "sysctl.", "sysctl..", "iface.",
-		"iface..", "iface..address", "iface.x.", "net.", "net",
-		"service.a.b.c.d", "Service.a.exec", "hostname.x",
-	};
-	char line[128];
-	size_t i;
-
-	for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
-		struct config cfg;
-
-		snprintf(line, sizeof(line), "%s = 1\n", keys[i]);
-		assert_int_equal(parse(&cfg, line), 1);
-		assert_int_equal(cfg.ndiags, 1);
-		assert_int_equal(cfg.diags[0].line, 1);
-		config_free(&cfg);
-	}
-}
-
-static void test_hostile_long_names(void **state)
-{
-	struct config cfg;
-	static char buf[CONF_LINE_MAX + 64];
-
-	/* 1000-byte service name */
-	memcpy(buf, "service.", 8);
-	memset(buf + 8, 'a', 1000);
-	strcpy(buf + 1008, ".exec = /x\n");
-	assert_int_equal(parse(&cfg, buf), 1);
-	assert_diag(&cfg, 1, "invalid service name \"aaaa");
-	assert_int_equal(cfg.nsvcs, 0);
-	assert_true(strlen(cfg.diags[0].msg) < 400);
-	config_free(&cfg);
-
-	/* 33 bytes: one over the limit; 32 is fine */
-	assert_int_equal(parse(&cfg,
-		"service.abcdefghijklmnopqrstuvwxyz0123456.exec = /x\n"
-		"service.abcdefghijklmnopqrstuvwxyz012345.exec = /x\n"), 1);
-	assert_int_equal(cfg.nsvcs, 1);
-	config_free(&cfg);
-
-	/* 4000-byte unknown key, 300-byte env name */
-	memset(buf, 'k', 4000);
-	strcpy(buf + 4000, " = 1\n");
-	assert_int_equal(parse(&cfg, buf), 1);
-	assert_diag(&cfg, 1, "unknown key \"kkkk");
-	config_free(&cfg);
-	memcpy(buf, "service.a.env.", 14);
-	memset(buf + 14, 'V', 300);
-	strcpy(buf + 314, " = 1\n");
-	assert_int_equal(parse(&cfg, buf), 1);
-	assert_diag(&cfg, 1, "invalid variable name");
-	config_free(&cfg);
-}
-
-static void test_hostile_many_lines(void **state)
-{
-	struct config cfg;
-	size_t cap = 10000 * 40, len = 0, i;
-	char *buf = malloc(cap);
-
-	assert_non_null(buf);
-	for (i = 0; i < 10000; i++)
-		len += (size_t)snprintf(buf + len, cap - len,
-					i % 2 ? "# comment %zu\n" : "sysctl.k%zu = 1\n", i % 400);
-	config_init(&cfg);
-	/* 5000 sysctl lines over 400 distinct names: 200 clean, rest dups */
-	assert_int_equal(config_parse_buffer(&cfg, SRC, buf, len), 5000 - 200);
-	assert_int_equal(cfg.nsysctl, 200);
-	assert_int_equal(cfg.ndiags, CONF_DIAG_MAX);
-	assert_diag(&cfg, 400 + 2 * (CONF_DIAG_MAX - 1) + 1, "too many problems");
-	config_free(&cfg);
-	free(buf);
-}
-
-static void test_many_services(void **state)
-{
-	struct config cfg;
-	size_t cap = 1000 * 80, len = 0, i;
-	char *buf = malloc(cap), name[16];
-
-	assert_non_null(buf);
-	for (i = 0; i < 1000; i++) {
-		len += (size_t)snprintf(buf + len, cap - len,
-					"service.s%zu.exec = /bin/s%zu\n", i, i);
-		if (i)
-			len += (size_t)snprintf(buf + len, cap - len,
-						"service.s%zu.after = s%zu\n", i, i - 1);
-	}
-	assert_int_equal(parse(&cfg, buf), 0);
-	assert_int_equal(config_finish(&cfg), 0);
-	assert_int_equal(cfg.nsvcs, 1000);
-	for (i = 0; i < 1000; i += 111) {
-		snprintf(name, sizeof(name), "s%zu", i);
-		assert_string_equal(cfg.svcs[i].name, name);
-		assert_ptr_equal(config_find(&cfg, name), &cfg.svcs[i]);
-		assert_false(cfg.svcs[i].invalid);
-	}
-	/* close the chain into one big cycle */
-	config_apply_cmdline(&cfg, "boxinit.service.s0.after=s999");
-	assert_int_equal(config_finish(&cfg), 1);
-	for (i = 0; i < 1000; i++)
-		assert_true(cfg.svcs[i].invalid);
-	assert_non_null(find_diag(&cfg, CMDLINE, 0,
-				  "dependency cycle: s0 -> s999 -> s998"));
-	config_free(&cfg);
-	free(buf);
-}
-
-static void test_too_many_services(void **state)
-{
-	struct config cfg;
-	size_t cap = 5000 * 32, len = 0, i;
-	char *buf = malloc(cap);
-
-	assert_non_null(buf);
-	for (i = 0; i < 5000; i++)
-		len += (size_t)snprintf(buf + len, cap - len,
-					"service.s%zu.exec = /x\n", i);
-	config_init(&cfg);
-	assert_int_equal(config_parse_buffer(&cfg, SRC, buf, len), 5000 - CONF_SVC_MAX);
-	assert_int_equal(cfg.nsvcs, CONF_SVC_MAX);
-	assert_diag(&cfg, CONF_SVC_MAX + 1, "too many services");
-	config_free(&cfg);
-	free(buf);
-}
-
-static void test_config_set_direct(void **state)
-{
-	struct config cfg;
-
-	config_init(&cfg);
-	assert_int_equal(config_set(&cfg, "api", 7, "hostname", "h1", false), 0);
-	assert_int_equal(config_set(&cfg, "api", 8, "hostname", "h2", false), -EINVAL);
-	assert_non_null(find_diag(&cfg, "api", 8, "first set on line 7"));
-	assert_int_equal(config_set(&cfg, "api", 9, "hostname", "h3", true), 0);
-	assert_string_equal(cfg.hostname, "h3");
-	assert_int_equal(config_set(&cfg, "api", 1, NULL, "x", false), -EINVAL);
-	assert_int_equal(config_set(&cfg, NULL, 1, "nope", NULL, false), -EINVAL);
-	config_free(&cfg);
-}
-
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_bad_table),
 		cmocka_unit_test(test_full_config),
+		cmocka_unit_test(test_full_config_services),
+		cmocka_unit_test(test_full_config_web),
 		cmocka_unit_test(test_defaults),
 		cmocka_unit_test(test_comments_quotes),
 		cmocka_unit_test(test_duplicates),
 		cmocka_unit_test(test_bad_service_skipped),
 		cmocka_unit_test(test_bad_global_default),
-		cmocka_unit_test(test_cmdline_conf_path),
-		cmocka_unit_test(test_cmdline_override),
-		cmocka_unit_test(test_cmdline_errors),
-		cmocka_unit_test(test_config_load),
-		cmocka_unit_test(test_finish_missing_exec),
-		cmocka_unit_test(test_finish_unknown_after),
-		cmocka_unit_test(test_finish_after_invalid_ok),
-		cmocka_unit_test(test_finish_cycle),
-		cmocka_unit_test(test_finish_cycle_others),
-		cmocka_unit_test(test_finish_network),
-		cmocka_unit_test(test_finish_ports),
-		cmocka_unit_test(test_finish_cmdline_source),
-		cmocka_unit_test(test_hostile_garbage),
-		cmocka_unit_test(test_hostile_long_line),
-		cmocka_unit_test(test_hostile_nul),
-		cmocka_unit_test(test_unreadable_service_line),
-		cmocka_unit_test(test_hostile_huge_file),
-		cmocka_unit_test(test_hostile_empty_values),
-		cmocka_unit_test(test_hostile_odd_keys),
-		cmocka_unit_test(test_hostile_long_names),
-		cmocka_unit_test(test_hostile_many_lines),
-		cmocka_unit_test(test_many_services),
-		cmocka_unit_test(test_too_many_services),
-		cmocka_unit_test(test_config_set_direct),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Unit tests for modules/kmod.c: load order from a fake /lib/modules tree
+ * Unit tests for modules/host/kmod.c: load order from a fake /lib/modules tree
  * (built in a temp dir), softdeps, aliases, built-ins, failures, hostile
- * files, and the real Debian metadata when the image builder made it.
+ * files, compressed modules, /usr/lib/modules, modprobe.d options and
+ * blacklist, `modules =` parameters, the plan (boxinit --modules), and the
+ * real Debian metadata when the image builder made it.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -16,13 +18,18 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/utsname.h>
 #include <unistd.h>
 #include <cmocka.h>
 
+#include "config.h"
 #include "kmod.h"
 #include "log.h"
 
-static char root[256];     /* the fake /lib/modules/<release> */
+static char base[256];          /* the fake system root (modprobe.d) */
+static char root[512];          /* the fake /lib/modules/<release> in it */
+static char calls[4096];        /* " llc/0/ bridge/4/debug=1": name/flags/params */
+static bool reject_compressed;  /* kmod_finit: a kernel without MODULE_DECOMPRESS */
 static int rd = -1;             /* read end of the log pipe */
 static char order[4096];        /* " llc stp bridge": finit calls in order */
 static const char *fail_name;   /* kmod_finit fails this module... */
@@ -38,25 +45,26 @@ static char logbuf[65536];
 /* Record the module's file name (without ".ko") that @fd refers to. */
 static int fake_finit(int fd, const char *params, int flags)
 {
-	char link[64], path[PATH_MAX], *base, *dot;
+	char link[64], path[PATH_MAX], *file, *dot;
 	ssize_t n;
 
-	assert_string_equal(params, "");
-	assert_int_equal(flags, 0);
 	snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
 	n = readlink(link, path, sizeof(path) - 1);
 	assert_true(n > 0);
 	path[n] = '\0';
-	base = strrchr(path, '/') + 1;
-	dot = strstr(base, ".ko");
+	file = strrchr(path, '/') + 1;
+	dot = strstr(file, ".ko");
 	assert_non_null(dot);
 	*dot = '\0';
 	finit_calls++;
 	strncat(order, " ", sizeof(order) - strlen(order) - 1);
-	strncat(order, base, sizeof(order) - strlen(order) - 1);
-	if (fail_name && !strcmp(base, fail_name))
+	strncat(order, file, sizeof(order) - strlen(order) - 1);
+	snprintf(calls + strlen(calls), sizeof(calls) - strlen(calls), " %s/%d/%s", file, flags, params);
+	if (reject_compressed && flags)
+		return -EINVAL;
+	if (fail_name && !strcmp(file, fail_name))
 		return -fail_errno;
-	if (fail_name2 && !strcmp(base, fail_name2))
+	if (fail_name2 && !strcmp(file, fail_name2))
 		return -fail_errno2;
 	return 0;
 }
@@ -79,7 +87,7 @@ static void put_len(const char *rel, const char *data, size_t len)
 	int fd;
 
 	snprintf(path, sizeof(path), "%s/%s", root, rel);
-	for (char *p = path + strlen(root) + 1; (p = strchr(p, '/')); p++) {
+	for (char *p = path + strlen(base) + 1; (p = strchr(p, '/')); p++) {
 		*p = '\0';
 		mkdir(path, 0755);
 		*p = '/';
@@ -93,6 +101,34 @@ static void put_len(const char *rel, const char *data, size_t len)
 static void put(const char *rel, const char *text)
 {
 	put_len(rel, text, strlen(text));
+}
+
+/* A file under the fake system root (@rel: "etc/modprobe.d/a.conf"). */
+static void put_sys(const char *rel, const char *text)
+{
+	char r[PATH_MAX];
+
+	snprintf(r, sizeof(r), "%s/%s", base, rel);
+	for (char *p = r + strlen(base) + 1; (p = strchr(p, '/')); p++) {
+		*p = '\0';
+		mkdir(r, 0755);
+		*p = '/';
+	}
+	{
+		FILE *f = fopen(r, "w");
+
+		assert_non_null(f);
+		fputs(text, f);
+		fclose(f);
+	}
+}
+
+static void rm_sys(const char *rel)
+{
+	char r[PATH_MAX + 16];
+
+	snprintf(r, sizeof(r), "rm -rf '%s/%s'", base, rel);
+	assert_int_equal(system(r), 0);
 }
 
 #define NFDEPS "kernel/net/netfilter/nf_nat.ko kernel/net/netfilter/nf_tables.ko " \
@@ -127,7 +163,11 @@ static const char fake_dep[] =
 	"kernel/cyc/cyc_a.ko: kernel/cyc/cyc_b.ko\n"
 	"kernel/cyc/cyc_b.ko: kernel/cyc/cyc_a.ko\n"
 	"kernel/cyc/cyc_self.ko: kernel/cyc/cyc_self.ko\n"
-	"kernel/cyc/cyc_top.ko: kernel/cyc/cyc_a.ko\n";
+	"kernel/cyc/cyc_top.ko: kernel/cyc/cyc_a.ko\n"
+	"kernel/z/zx.ko.xz: kernel/z/zz.ko.zst kernel/z/zg.ko.gz\n"
+	"kernel/z/zz.ko.zst: kernel/z/zg.ko.gz\n"
+	"kernel/z/zg.ko.gz:\n"
+	"kernel/z/z_plain.ko: kernel/z/zg.ko.gz\n";
 
 /* Every module of fake_dep except nf_missing (not listed) and sch_gone. */
 static const char *const fake_kos[] = {
@@ -142,7 +182,8 @@ static const char *const fake_kos[] = {
 	"kernel/net/netfilter/nft_ghost.ko", "kernel/net/sched/sch_user.ko",
 	"kernel/misc/softy.ko", "kernel/misc/soft_pre.ko", "kernel/misc/soft_post.ko",
 	"kernel/cyc/cyc_a.ko", "kernel/cyc/cyc_b.ko", "kernel/cyc/cyc_self.ko",
-	"kernel/cyc/cyc_top.ko",
+	"kernel/cyc/cyc_top.ko", "kernel/z/zx.ko.xz", "kernel/z/zz.ko.zst",
+	"kernel/z/zg.ko.gz", "kernel/z/z_plain.ko",
 };
 
 static const char modinfo[] =
@@ -180,11 +221,10 @@ static int setup(void **state)
 {
 	int p[2];
 
-	snprintf(root, sizeof(root), "/tmp/kmodtest.XXXXXX");
-	if (!mkdtemp(root) || pipe(p) < 0)
+	snprintf(base, sizeof(base), "/tmp/kmodtest.XXXXXX");
+	if (!mkdtemp(base) || pipe(p) < 0)
 		return -1;
-	strncat(root, "/6.1.0-test", sizeof(root) - strlen(root) - 1);
-	mkdir(root, 0755);
+	snprintf(root, sizeof(root), "%s/lib/modules/6.1.0-test", base);
 	rd = p[0];
 	fcntl(rd, F_SETFL, O_NONBLOCK);
 	fcntl(p[1], F_SETPIPE_SZ, 1 << 20);
@@ -198,8 +238,7 @@ static int setup(void **state)
 
 static int teardown(void **state)
 {
-	*strrchr(root, '/') = '\0';
-	rm_tree(root);
+	rm_tree(base);
 	close(rd);
 	return 0;
 }
@@ -213,6 +252,7 @@ static int run_in(const char *dir, const char *list)
 	ssize_t got;
 
 	order[0] = '\0';
+	calls[0] = '\0';
 	finit_calls = 0;
 	snprintf(copy, sizeof(copy), "%s", list);
 	for (char *tok = strtok(copy, " "); tok && n < 63; tok = strtok(NULL, " "))
@@ -235,6 +275,7 @@ static void reset_fakes(void)
 {
 	fail_name = fail_name2 = NULL;
 	loaded_list = NULL;
+	reject_compressed = false;
 }
 
 static void assert_log_has(const char *fmt, ...)
@@ -422,9 +463,18 @@ static void test_softdep_failure_is_not_fatal(void **state)
 {
 	reset_fakes();
 	fail_name = "crc32c_generic";
-	fail_errno = ENODEV;
+	fail_errno = ENOEXEC;
 	assert_int_equal(run("libcrc32c"), 1);  /* the softdep's own error */
 	assert_string_equal(order, " crc32c_generic libcrc32c");
+	assert_log_has("modules: crc32c_generic: finit_module: Invalid module format (ENOEXEC)\n");
+	/* ENODEV: not for this machine (crc32c_intel without SSE4.2): optional */
+	fail_errno = ENODEV;
+	assert_int_equal(run("libcrc32c"), 0);
+	assert_string_equal(order, " crc32c_generic libcrc32c");
+	assert_log_has("boxinit: modules: crc32c_generic: not for this machine (ENODEV), skipped:"
+		       " it is optional (alias crc32c, soft dependency (pre) of libcrc32c)\n");
+	/* named in the list, ENODEV is an error */
+	assert_int_equal(run("crc32c_generic"), 1);
 	assert_log_has("modules: crc32c_generic: finit_module: No such device (ENODEV)\n");
 }
 
@@ -590,6 +640,217 @@ static void test_empty_lists(void **state)
 	assert_int_equal(kmod_load_list(NULL, none), 0);
 }
 
+
+/* ---- Debian 13: compressed modules, /usr/lib/modules ------------------------ */
+
+static void test_compressed_modules(void **state)
+{
+	reset_fakes();
+	/* names end at the first '.'; the kernel decompresses (flag 4) */
+	assert_int_equal(run("zx z-plain"), 0);
+	assert_string_equal(order, " zg zz zx z_plain");
+	assert_string_equal(calls, " zg/4/ zz/4/ zx/4/ z_plain/0/");
+	assert_string_equal(logbuf, "boxinit: modules: loaded 4 (zg zz zx z_plain)\n");
+}
+
+static void test_compressed_on_a_kernel_that_cannot(void **state)
+{
+	reset_fakes();
+	reject_compressed = true;       /* < 5.17, or no CONFIG_MODULE_DECOMPRESS */
+	assert_int_equal(run("zx"), 2);
+	assert_string_equal(order, " zg");      /* zx needs zz and zg; zg first */
+	assert_log_has("boxinit: modules: zg: finit_module: %s: this kernel cannot load the "
+		       "compressed kernel/z/zg.ko.gz (it needs CONFIG_MODULE_DECOMPRESS=y for "
+		       "this compression; or ship the module uncompressed)\n", strerror(EINVAL));
+	assert_log_has("modules: zx: needs zg, which failed to load");
+	assert_int_equal(count_lines("CONFIG_MODULE_DECOMPRESS"), 1);
+	assert_int_equal(run("veth"), 0);       /* plain .ko: no flag, loads */
+}
+
+static void test_usr_lib_modules_by_default(void **state)
+{
+	char dir[PATH_MAX], rel[PATH_MAX], *none[] = { "veth", NULL };
+	struct utsname u;
+
+	reset_fakes();
+	assert_int_equal(uname(&u), 0);
+	/* merged /usr: only $sysroot/usr/lib/modules/$(uname -r) exists */
+	snprintf(rel, sizeof(rel), "sys/usr/lib/modules/%s/modules.dep", u.release);
+	put_sys(rel, "kernel/drivers/net/veth.ko.xz:\n");
+	snprintf(rel, sizeof(rel), "sys/usr/lib/modules/%s/kernel/drivers/net/veth.ko.xz", u.release);
+	put_sys(rel, "fake");
+	snprintf(dir, sizeof(dir), "%s/sys", base);
+	kmod_sysroot = dir;
+	assert_int_equal(run_in(NULL, "veth"), 0);
+	assert_string_equal(calls, " veth/4/");
+	/* /lib/modules/$(uname -r) first, when it exists */
+	snprintf(rel, sizeof(rel), "sys/lib/modules/%s/modules.dep", u.release);
+	put_sys(rel, "kernel/veth.ko:\n");
+	snprintf(rel, sizeof(rel), "sys/lib/modules/%s/kernel/veth.ko", u.release);
+	put_sys(rel, "fake");
+	assert_int_equal(run_in(NULL, "veth"), 0);
+	assert_string_equal(calls, " veth/0/");
+	/* neither: one message naming both */
+	rm_sys("sys");
+	assert_int_equal(kmod_load_list(NULL, none), 1);
+	log_flush();
+	{
+		ssize_t got = read(rd, logbuf, sizeof(logbuf) - 1);
+
+		logbuf[got > 0 ? got : 0] = '\0';
+	}
+	assert_log_has("boxinit: modules: %s/lib/modules/%s, %s/usr/lib/modules/%s: %s\n",
+		       dir, u.release, dir, u.release, strerror(ENOENT));
+	kmod_sysroot = "";
+}
+
+/* ---- modprobe.d and `modules =` parameters ---------------------------------- */
+
+static void test_modprobe_d_options(void **state)
+{
+	reset_fakes();
+	put_sys("etc/modprobe.d/a.conf", "# comment\noptions bridge debug=1\n"
+		"options  llc   x=2 y=\"a b\"  \n\noptions stp\nbogus line here\nblacklist\n");
+	put_sys("lib/modprobe.d/b.conf", "options bridge more=1\n");
+	put_sys("usr/lib/modprobe.d/a.conf", "options bridge hidden=1\n");    /* hidden */
+	put_sys("etc/modprobe.d/notconf.txt", "options bridge nope=1\n");    /* not *.conf */
+	assert_int_equal(run("bridge"), 0);
+	assert_string_equal(calls, " llc/0/x=2 y=\"a b\" stp/0/ bridge/0/debug=1 more=1");
+	assert_log_has("modules: %s/etc/modprobe.d/a.conf:7: expected \"options NAME KEY=VALUE...\""
+		       " or \"blacklist NAME\": ignored\n", base);
+	/* `modules =` parameters come after, so they win; they load NAME too */
+	assert_int_equal(run("veth bridge.debug=0 bridge.x=1,2 stp"), 0);
+	assert_string_equal(calls, " veth/0/ llc/0/x=2 y=\"a b\" stp/0/ bridge/0/debug=1 more=1 debug=0 x=1,2");
+	/* options apply to dependencies too, and to aliases' modules */
+	assert_int_equal(run("rtnl-link-bridge"), 0);
+	assert_string_equal(calls, " llc/0/x=2 y=\"a b\" stp/0/ bridge/0/debug=1 more=1");
+	rm_sys("etc");
+	rm_sys("lib/modprobe.d");
+	rm_sys("usr");
+}
+
+static void test_module_parameter_syntax(void **state)
+{
+	reset_fakes();
+	assert_int_equal(run("=1 .x=1 veth.=1 veth"), 3);
+	assert_int_equal(count_lines("invalid parameter (expected NAME.KEY=VALUE)"), 3);
+	assert_string_equal(calls, " veth/0/");
+}
+
+static void test_modules_key_in_the_config(void **state)
+{
+	char path[PATH_MAX];
+	struct config cfg;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/boxinit.conf", base);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	fputs("modules = veth dummy.numdummies=2 nft-masq bridge.x=\"a\",1\n"
+	      "service.a.exec = /bin/true\n", f);
+	fclose(f);
+	config_init(&cfg);
+	assert_int_equal(config_load(&cfg, path, NULL), 0);
+	assert_int_equal(cfg.nmodules, 4);
+	assert_string_equal(cfg.modules[1], "dummy.numdummies=2");
+	config_free(&cfg);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	fputs("modules = veth .x=1\nservice.a.exec = /bin/true\n", f);
+	fclose(f);
+	config_init(&cfg);
+	assert_int_equal(config_load(&cfg, path, NULL), 1);
+	assert_non_null(strstr(cfg.diags[0].msg, "NAME.KEY=VALUE"));
+	config_free(&cfg);
+}
+
+static void test_blacklist_applies_to_aliases_only(void **state)
+{
+	reset_fakes();
+	put_sys("etc/modprobe.d/bl.conf", "blacklist crc32c_generic\nblacklist llc\n");
+	/* the softdep "crc32c" is an alias: its blacklisted module is skipped */
+	assert_int_equal(run("libcrc32c"), 0);
+	assert_string_equal(order, " libcrc32c");
+	/* asked for by alias: nothing, one info line */
+	assert_int_equal(run("crc32c"), 0);
+	assert_int_equal(finit_calls, 0);
+	assert_log_has("modules: crc32c: every module of this alias is blacklisted (modprobe.d):"
+		       " nothing loaded\n");
+	/* named, or a dependency: loaded (modprobe without -b) */
+	assert_int_equal(run("crc32c_generic bridge"), 0);
+	assert_string_equal(order, " crc32c_generic llc stp bridge");
+	rm_sys("etc");
+}
+
+static void test_softdep_with_builtin_and_module(void **state)
+{
+	static const char bi[] = "crc32c_generic.alias=crc32c\0crc32c_generic.alias=crc32c-generic\0";
+
+	reset_fakes();
+	/* x86 6.12: crc32c built in (crc32c_generic) and a module (crc32c_intel) */
+	put("modules.dep", "kernel/arch/x86/crypto/crc32c-intel.ko.xz:\nkernel/lib/libcrc32c.ko.xz:\n");
+	put("kernel/arch/x86/crypto/crc32c-intel.ko.xz", "fake");
+	put("kernel/lib/libcrc32c.ko.xz", "fake");
+	put("modules.softdep", "softdep libcrc32c pre: crc32c\n");
+	put("modules.alias", "alias crypto-crc32c crc32c_intel\nalias crc32c crc32c_intel\n");
+	put("modules.builtin", "kernel/crypto/crc32c_generic.ko\n");
+	put_len("modules.builtin.modinfo", bi, sizeof(bi) - 1);
+	assert_int_equal(run("libcrc32c"), 0);
+	assert_string_equal(calls, " crc32c-intel/4/ libcrc32c/4/");
+	/* only the built-in one: met, nothing to load */
+	put("modules.alias", "");
+	assert_int_equal(run("libcrc32c"), 0);
+	assert_string_equal(calls, " libcrc32c/4/");
+	make_tree();
+}
+
+static void test_plan(void **state)
+{
+	char *names[] = { "bridge", "libcrc32c", "ext4", "veth.n=1", "nope", NULL }, *text = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+	char want[4096];
+
+	reset_fakes();
+	loaded_list = " llc ";          /* not consulted: a fresh boot's plan */
+	finit_calls = 0;
+	put_sys("etc/modprobe.d/o.conf", "options stp prio=3\n");
+	assert_non_null(f);
+	assert_int_equal(kmod_plan(root, names, f), 1);
+	fclose(f);
+	assert_int_equal(finit_calls, 0);
+	log_flush();
+	{
+		ssize_t got = read(rd, logbuf, sizeof(logbuf) - 1);
+
+		logbuf[got > 0 ? got : 0] = '\0';
+	}
+	assert_log_has("boxinit: modules: nope: not found in %s (modules.dep)\n", root);
+	snprintf(want, sizeof(want),
+		 "insmod %1$s/kernel/net/llc/llc.ko\t# llc: dependency of bridge\n"
+		 "insmod %1$s/kernel/net/802/stp.ko prio=3\t# stp: dependency of bridge\n"
+		 "insmod %1$s/kernel/net/bridge/bridge.ko\t# bridge: listed in modules\n"
+		 "insmod %1$s/kernel/crypto/crc32c_generic.ko\t# crc32c_generic: alias crc32c,"
+		 " soft dependency (pre) of libcrc32c\n"
+		 "insmod %1$s/kernel/lib/libcrc32c.ko\t# libcrc32c: listed in modules\n"
+		 "builtin ext4\t# ext4: listed in modules\n"
+		 "insmod %1$s/kernel/drivers/net/veth.ko n=1\t# veth: listed in modules\n"
+		 "# 6 modules to load, 1 problem\n", root);
+	assert_string_equal(text, want);
+	free(text);
+	rm_sys("etc");
+	{
+		char *none[] = { NULL };
+
+		text = NULL;
+		f = open_memstream(&text, &len);
+		assert_int_equal(kmod_plan(root, none, f), 0);
+		fclose(f);
+		assert_string_equal(text, "# no modules to load\n");
+		free(text);
+	}
+}
+
 /* ---- the real Debian metadata, when the image builder made it ------------- */
 
 static int pos(const char *name)
@@ -612,7 +873,28 @@ static void assert_before(const char *const *names)
 	}
 }
 
-static void test_real_debian_tree(void **state)
+/* The image's modules directory matching @pattern (under build/ from the
+ * repository or from build/host/tests), into @dir; false if not made. */
+static bool image_tree(const char *pattern, char *dir, size_t size)
+{
+	char pat[PATH_MAX];
+	glob_t g;
+	bool ok = false;
+
+	for (int up = 0; up < 2 && !ok; up++) {
+		snprintf(pat, sizeof(pat), "%s%s", up ? "../../" : "", pattern);
+		if (glob(pat, 0, NULL, &g) == 0) {
+			snprintf(dir, size, "%s", g.gl_pathv[0]);
+			*strrchr(dir, '/') = '\0';
+			ok = true;
+		}
+		globfree(&g);
+	}
+	return ok;
+}
+
+/* The true dependencies of qemu-boot.md's order hold in a real tree. */
+static void real_tree_checks(const char *dir, bool intel_mod, bool vio_mod, bool crc_mod)
 {
 	static const char *const bridge[] = { "llc", "stp", "bridge", NULL };
 	static const char *const nat1[] = { "libcrc32c", "nf_conntrack", "nf_nat", "nft_masq", NULL };
@@ -622,32 +904,8 @@ static void test_real_debian_tree(void **state)
 	static const char *const vio1[] = { "virtio_ring", "virtio", "virtio_net", NULL };
 	static const char *const vio2[] = { "failover", "net_failover", "virtio_net", NULL };
 	static const char *const crc[] = { "crc32c_generic", "libcrc32c", NULL };
-	char dir[PATH_MAX], want[1024];
-	glob_t g;
-	bool crc_mod, vio_mod;
+	static const char *const intel[] = { "crc32c-intel", "libcrc32c", NULL };
 
-	/* the x86_64 cloud kernel: its figures are what this test asserts */
-	if (glob("build/x86_64/rootfs/lib/modules/*/modules.dep", 0, NULL, &g) != 0 &&
-	    glob("../../build/x86_64/rootfs/lib/modules/*/modules.dep", 0, NULL, &g) != 0)
-		skip();
-	snprintf(dir, sizeof(dir), "%s", g.gl_pathv[0]);
-	globfree(&g);
-	*strrchr(dir, '/') = '\0';
-	reset_fakes();
-
-	assert_int_equal(run_in(dir, "veth bridge nft_masq virtio_net"), 0);
-	strncat(order, " ", sizeof(order) - strlen(order) - 1);
-	/* crc32c_generic is a module on generic amd64 / arm64, built in on cloud */
-	crc_mod = pos("crc32c_generic") >= 0;
-	/* VIRTIO is =m on the amd64 kernels, built in (=y) on arm64 */
-	vio_mod = pos("virtio_ring") >= 0;
-	snprintf(want, sizeof(want),
-		 " veth llc stp bridge nf_defrag_ipv4 nf_defrag_ipv6 %slibcrc32c nf_conntrack"
-		 " nfnetlink nf_tables nf_nat nft_masq %sfailover net_failover"
-		 " virtio_net ", crc_mod ? "crc32c_generic " : "",
-		 vio_mod ? "virtio_ring virtio " : "");
-	assert_string_equal(order, want);
-	/* the true dependencies of qemu-boot.md's order hold */
 	assert_before(bridge);
 	assert_before(nat1);
 	assert_before(nat2);
@@ -658,10 +916,40 @@ static void test_real_debian_tree(void **state)
 	assert_before(vio2);
 	if (crc_mod)
 		assert_before(crc);
+	if (intel_mod)
+		assert_before(intel);
 	/* not dependencies in modules.dep: they must be listed in the config */
 	assert_true(pos("nft_chain_nat") < 0);
 	assert_true(pos("virtio_pci") < 0);
 	assert_null(strstr(logbuf, "not found"));
+	(void)dir;
+}
+
+static void test_real_debian_tree(void **state)
+{
+	char dir[PATH_MAX], want[1024];
+	bool crc_mod, vio_mod, intel_mod;
+
+	/* the x86_64 cloud kernel (6.1): its figures are what this test asserts */
+	if (!image_tree("build/qemu-x86_64/rootfs/lib/modules/*/modules.dep", dir, sizeof(dir)))
+		skip();
+	reset_fakes();
+
+	assert_int_equal(run_in(dir, "veth bridge nft_masq virtio_net"), 0);
+	strncat(order, " ", sizeof(order) - strlen(order) - 1);
+	/* crc32c_generic is a module on generic amd64 / arm64, built in on cloud */
+	crc_mod = pos("crc32c_generic") >= 0;
+	/* crc32c is built in on cloud and crc32c_intel a module: it loads too */
+	intel_mod = pos("crc32c-intel") >= 0;
+	/* VIRTIO is =m on the amd64 kernels, built in (=y) on arm64 */
+	vio_mod = pos("virtio_ring") >= 0;
+	snprintf(want, sizeof(want),
+		 " veth llc stp bridge nf_defrag_ipv4 nf_defrag_ipv6 %s%slibcrc32c nf_conntrack"
+		 " nfnetlink nf_tables nf_nat nft_masq %sfailover net_failover"
+		 " virtio_net ", crc_mod ? "crc32c_generic " : "", intel_mod ? "crc32c-intel " : "",
+		 vio_mod ? "virtio_ring virtio " : "");
+	assert_string_equal(order, want);
+	real_tree_checks(dir, intel_mod, vio_mod, crc_mod);
 
 	/* the notes' full set, as a config would list it */
 	assert_int_equal(run_in(dir, "veth bridge nft_chain_nat nft_masq virtio_pci virtio_net"), 0);
@@ -671,7 +959,27 @@ static void test_real_debian_tree(void **state)
 					     "virtio_net", NULL });
 	assert_true(pos("virtio_pci_legacy_dev") >= 0 && pos("virtio_pci_legacy_dev") < pos("virtio_pci"));
 	assert_true(pos("virtio_pci_modern_dev") >= 0 && pos("virtio_pci_modern_dev") < pos("virtio_pci"));
-	assert_int_equal(finit_calls, crc_mod ? 22 : 21);
+	assert_int_equal(finit_calls, 21 + crc_mod + intel_mod);
+}
+
+/* Debian 13's cloud kernel (6.12): .ko.xz under /usr/lib/modules, crc32c
+ * built in and crc32c_intel a module, virtio built in. */
+static void test_real_debian13_tree(void **state)
+{
+	char dir[PATH_MAX];
+
+	if (!image_tree("build/qemu-x86_64-trixie/rootfs/usr/lib/modules/*/modules.dep",
+			dir, sizeof(dir)))
+		skip();
+	reset_fakes();
+	assert_int_equal(run_in(dir, "veth bridge nft_masq virtio_net"), 0);
+	strncat(order, " ", sizeof(order) - strlen(order) - 1);
+	/* every module from a .ko.xz the kernel decompresses */
+	assert_true(finit_calls > 10);
+	assert_null(strstr(calls, "/0/"));
+	/* the softdep's module next to the built-in provider, as modprobe */
+	assert_true(pos("crc32c-intel") >= 0);
+	real_tree_checks(dir, true, pos("virtio_ring") >= 0, pos("crc32c_generic") >= 0);
 }
 
 int main(void)
@@ -699,7 +1007,17 @@ int main(void)
 		cmocka_unit_test(test_garbage_files),
 		cmocka_unit_test(test_missing_files_and_root),
 		cmocka_unit_test(test_empty_lists),
+		cmocka_unit_test(test_compressed_modules),
+		cmocka_unit_test(test_compressed_on_a_kernel_that_cannot),
+		cmocka_unit_test(test_usr_lib_modules_by_default),
+		cmocka_unit_test(test_modprobe_d_options),
+		cmocka_unit_test(test_module_parameter_syntax),
+		cmocka_unit_test(test_modules_key_in_the_config),
+		cmocka_unit_test(test_blacklist_applies_to_aliases_only),
+		cmocka_unit_test(test_softdep_with_builtin_and_module),
+		cmocka_unit_test(test_plan),
 		cmocka_unit_test(test_real_debian_tree),
+		cmocka_unit_test(test_real_debian13_tree),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* Unit tests for modules/log.c: prefixes, splitting, a console that blocks. */
+/* Unit tests for modules/base/log.c: prefixes, splitting, a console that blocks. */
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -72,6 +72,53 @@ static void test_control_characters_are_neutralised(void **state)
 	assert_string_equal(buf, "svc: a?[2Jb\tc\n");
 }
 
+/* C1 controls (U+0080..U+009F; U+009B is a CSI on a Linux VT), as UTF-8
+ * and as raw bytes, become '?' like C0; valid UTF-8 passes unchanged. */
+static void test_c1_controls_are_neutralised(void **state)
+{
+	static const struct { const char *in, *out; } cases[] = {
+		{ "a\xc2\x9b" "2Jb", "a?2Jb" },          /* U+009B as UTF-8 */
+		{ "a\xc2\x80\xc2\x9f", "a??" },         /* both ends of C1 */
+		{ "a\x9b" "2J", "a?2J" },                 /* raw CSI byte */
+		{ "\x85\x90\x9d\x9c", "????" },         /* raw NEL, DCS, OSC, ST */
+		{ "\xc2", "?" },                          /* cut sequence */
+		{ "\xc2" "A", "?A" },                     /* lead without continuation */
+		{ "\xc0\x9b", "??" },                     /* overlong ESC-ish */
+		{ "\xe0\x80\x9b", "???" },               /* overlong U+001B */
+		{ "\xed\xa0\x80", "???" },               /* a surrogate */
+		{ "\xf4\x90\x80\x80", "????" },         /* past U+10FFFF */
+		{ "\xc2\xa0\xc2\xa9", "\xc2\xa0\xc2\xa9" }, /* NBSP, (c): not C1 */
+		{ "caf\xc3\xa9 \xc3\xbc", "caf\xc3\xa9 \xc3\xbc" },  /* é ü */
+		{ "\xe6\x97\xa5\xe6\x9c\xac", "\xe6\x97\xa5\xe6\x9c\xac" },  /* CJK */
+		{ "\xe2\x80\x9b", "\xe2\x80\x9b" },     /* U+201B: 0x9b as a continuation */
+		{ "\xf0\x9f\x98\x80", "\xf0\x9f\x98\x80" },  /* emoji */
+	};
+	char buf[256], want[256];
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		log_line("svc", NULL, cases[i].in, strlen(cases[i].in));
+		slurp(buf, sizeof(buf));
+		snprintf(want, sizeof(want), "svc: %s\n", cases[i].out);
+		assert_string_equal(buf, want);
+	}
+}
+
+/* A split never cuts a UTF-8 sequence: both pieces stay valid text. */
+static void test_split_keeps_utf8_sequences_whole(void **state)
+{
+	char line[LOG_LINE_MAX + 8];
+	char buf[LOG_LINE_MAX * 2 + 100];
+	size_t n;
+
+	memset(line, 'x', LOG_LINE_MAX - 1);
+	memcpy(line + LOG_LINE_MAX - 1, "\xe2\x82\xac" "yy", 5);     /* the euro sign */
+	log_line("svc", NULL, line, LOG_LINE_MAX + 4);
+	n = slurp(buf, sizeof(buf));
+	assert_int_equal(n, (LOG_LINE_MAX + 4) + 2 * (strlen("svc: ") + 1));
+	assert_int_equal(buf[5 + LOG_LINE_MAX - 1], '\n');
+	assert_memory_equal(buf + 5 + LOG_LINE_MAX, "svc: \xe2\x82\xac" "yy\n", 11);
+}
+
 static void test_long_lines_are_split(void **state)
 {
 	char line[LOG_LINE_MAX * 2 + 10];
@@ -130,6 +177,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_prefixes, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_control_characters_are_neutralised, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_c1_controls_are_neutralised, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_split_keeps_utf8_sequences_whole, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_long_lines_are_split, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_blocked_console_drops_and_reports, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_console_gone_is_not_fatal, setup, teardown),

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
- * Unit tests for the libmnl subset (modules/mnl.c) and the request/ack
- * layer (modules/netlink.c). Built twice: against the in-tree subset and
+ * Unit tests for the libmnl subset (modules/net/mnl.c) and the request/ack
+ * layer (modules/net/netlink.c). Built twice: against the in-tree subset and
  * against Debian's libmnl (build/host-libmnl), so both must behave alike.
  */
 #include <errno.h>
@@ -128,6 +128,43 @@ static void test_attr_parse_malformed(void **state)
 	s.n = 0;
 	mnl_attr_parse(h, 0, collect, &s);
 	assert_int_equal(s.n, 3);
+}
+
+/* -errno of mnl_attr_validate() of one attribute of @len payload bytes */
+static int validate(const void *payload, uint16_t len, enum mnl_attr_data_type type)
+{
+	char buf[128] __attribute__((aligned(4)));
+	struct nlmsghdr *h = mnl_nlmsg_put_header(buf);
+	struct nlattr *a = mnl_nlmsg_get_payload_tail(h);
+
+	mnl_attr_put(h, 1, len, payload);
+	errno = 0;
+	return mnl_attr_validate(a, type) < 0 ? -errno : 0;
+}
+
+/* the same answers from the subset and from Debian's libmnl */
+static void test_attr_validate(void **state)
+{
+	static const char bytes[16] = "abc";
+
+	assert_int_equal(validate(bytes, 4, MNL_TYPE_U32), 0);
+	assert_int_equal(validate(bytes, 2, MNL_TYPE_U32), -ERANGE);
+	assert_int_equal(validate(bytes, 1, MNL_TYPE_U8), 0);
+	assert_int_equal(validate(bytes, 0, MNL_TYPE_U8), -ERANGE);
+	assert_int_equal(validate(bytes, 2, MNL_TYPE_U16), 0);
+	assert_int_equal(validate(bytes, 8, MNL_TYPE_U64), 0);
+	assert_int_equal(validate(bytes, 4, MNL_TYPE_U64), -ERANGE);
+	assert_int_equal(validate(bytes, 0, MNL_TYPE_FLAG), 0);
+	assert_int_equal(validate(bytes, 1, MNL_TYPE_FLAG), -ERANGE);
+	assert_int_equal(validate(bytes, 4, MNL_TYPE_NUL_STRING), 0);   /* "abc\0" */
+	assert_int_equal(validate(bytes, 3, MNL_TYPE_NUL_STRING), -EINVAL);
+	assert_int_equal(validate(bytes, 0, MNL_TYPE_NUL_STRING), -ERANGE);
+	assert_int_equal(validate(bytes, 3, MNL_TYPE_STRING), 0);
+	assert_int_equal(validate(bytes, 0, MNL_TYPE_STRING), -ERANGE);
+	assert_int_equal(validate(bytes, 0, MNL_TYPE_NESTED), 0);
+	assert_int_equal(validate(bytes, 2, MNL_TYPE_NESTED), -ERANGE);
+	assert_int_equal(validate(bytes, 16, MNL_TYPE_BINARY), 0);
+	assert_int_equal(validate(bytes, 3, MNL_TYPE_MAX), -EINVAL);
 }
 
 /* ---- messages and batches --------------------------------------------- */
@@ -344,7 +381,8 @@ static void test_talk_kernel(void **state)
 	struct nl nl;
 	struct nlmsghdr *h;
 	struct ifinfomsg *ifi;
-	int r = nl_open(&nl, NETLINK_ROUTE);
+	struct err e;
+	int r = nl_open(&nl, NETLINK_ROUTE, &e);
 
 	if (r < 0)
 		skip();
@@ -353,16 +391,18 @@ static void test_talk_kernel(void **state)
 	ifi = mnl_nlmsg_put_extra_header(h, sizeof(*ifi));
 	ifi->ifi_family = AF_UNSPEC;
 	mnl_attr_put_strz(h, IFLA_IFNAME, "nosuchif0");
-	r = nl_talk(&nl, buf, h->nlmsg_len, "nosuchif0", NULL, NULL);
+	r = nl_talk(&nl, buf, h->nlmsg_len, "nosuchif0", NULL, NULL, &e);
 	assert_int_equal(r, -ENODEV);
-	assert_non_null(strstr(nl.err, "netlink: RTM_GETLINK nosuchif0: No such device"));
+	assert_int_equal(e.code, -ENODEV);
+	/* what, on what, why (+ the kernel's own text, if it gave one) */
+	assert_ptr_equal(strstr(e.msg, "RTM_GETLINK nosuchif0: No such device"), e.msg);
 
 	int calls = 0;
 
 	h = nl_msg(&nl, buf, RTM_GETLINK, 0);
 	ifi = mnl_nlmsg_put_extra_header(h, sizeof(*ifi));
 	ifi->ifi_index = 1;                     /* lo, in every namespace */
-	r = nl_talk(&nl, buf, h->nlmsg_len, "lo", count_data, &calls);
+	r = nl_talk(&nl, buf, h->nlmsg_len, "lo", count_data, &calls, &e);
 	assert_int_equal(r, 0);
 	assert_int_equal(calls, 1);
 	nl_close(&nl);
@@ -373,6 +413,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_attr_put_parse_nest),
 		cmocka_unit_test(test_attr_parse_malformed),
+		cmocka_unit_test(test_attr_validate),
 		cmocka_unit_test(test_nlmsg_ok_next),
 		cmocka_unit_test(test_batch),
 		cmocka_unit_test(test_cb_run),

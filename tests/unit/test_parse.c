@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-/* Unit tests for modules/parse.c: value parsers of the config language. */
+/* Unit tests for modules/config/parse.c: value parsers of the config language. */
 #include <errno.h>
 #include <setjmp.h>
 #include <signal.h>
@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
+#include <linux/capability.h>
 
 #include "config.h"
 #include "config_priv.h"
@@ -35,6 +36,8 @@ static void test_split_simple(void **state)
 	assert_argv("/bin/sh", (const char *[]){ "/bin/sh", NULL });
 	assert_argv("  httpd  -f\t-p 80  ",
 		    (const char *[]){ "httpd", "-f", "-p", "80", NULL });
+	/* every blank of the config language separates words */
+	assert_argv("a\vb\fc\rd\ne", (const char *[]){ "a", "b", "c", "d", "e", NULL });
 }
 
 static void test_split_quotes(void **state)
@@ -146,13 +149,13 @@ static void test_duration(void **state)
 	static const struct { const char *s; uint32_t ms; } ok[] = {
 		{ "0", 0 }, { "100ms", 100 }, { "2s", 2000 }, { "2", 2000 },
 		{ "1m", 60000 }, { "86400", 86400000 }, { "1440m", 86400000 },
-		{ "86400000ms", 86400000 },
+		{ "86400000ms", 86400000 }, { "1h", 3600000 }, { "24h", 86400000 },
 	};
 	static const char *const inval[] = {
-		"", "-1", "1h", "1.5s", "s", "1 s", "1S", "1e3", "ms", "10sec",
+		"", "-1", "1d", "1.5s", "s", "1 s", "1S", "1e3", "ms", "10sec", "1H",
 	};
 	static const char *const range[] = {
-		"86401", "1441m", "86400001ms", "18446744073709551616",
+		"86401", "1441m", "86400001ms", "25h", "18446744073709551616",
 		"4294967296ms", "99999999999999999999m",
 	};
 	uint32_t v = 5;
@@ -240,6 +243,14 @@ static void test_cap(void **state)
 	assert_int_equal(parse_cap("CAP_SYS_CHROOT"), 18);
 	assert_int_equal(parse_cap("CAP_SETFCAP"), 31);
 	assert_int_equal(parse_cap("CAP_CHECKPOINT_RESTORE"), 40);
+	/* the kernel's numbers, every one a name away */
+	assert_int_equal(parse_cap("CAP_LINUX_IMMUTABLE"), CAP_LINUX_IMMUTABLE);
+	assert_int_equal(parse_cap("CAP_SYS_TTY_CONFIG"), CAP_SYS_TTY_CONFIG);
+	assert_int_equal(parse_cap("CAP_MAC_ADMIN"), CAP_MAC_ADMIN);
+	assert_int_equal(parse_cap("CAP_BLOCK_SUSPEND"), CAP_BLOCK_SUSPEND);
+	assert_int_equal(parse_cap("CAP_PERFMON"), CAP_PERFMON);
+	assert_int_equal(parse_cap("CAP_BPF"), CAP_BPF);
+	assert_int_equal(parse_cap("checkpoint_restore"), CAP_LAST_CAP);
 	assert_int_equal(parse_cap("CAP_NET_ADMINX"), -EINVAL);
 	assert_int_equal(parse_cap("CAP_"), -EINVAL);
 	assert_int_equal(parse_cap(""), -EINVAL);

@@ -1,0 +1,259 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Unit tests for modules/spawn/ (process.c) and the child's side
+ * (spawn/child/exec.c, reaper.c): how a failure before exec comes back to
+ * the parent as one error value (err.h), synchronously or through the
+ * result pipe, and what the parent makes of a report it cannot trust.
+ * The container cases need root (namespaces) and are skipped without it;
+ * they fail before anything is mounted.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "config.h"
+#include "err.h"
+#include "process.h"
+
+static char *const no_env[] = { NULL };
+
+static struct spawn_req plain(char *const *argv)
+{
+	return (struct spawn_req){ .argv = argv, .env = no_env, .out_fd = 2 };
+}
+
+/* Wait (bounded) until the report on @fd is there, then read it. */
+static int result_of(int fd, struct err *e)
+{
+	struct pollfd p = { .fd = fd, .events = POLLIN };
+
+	assert_int_equal(poll(&p, 1, 10000), 1);
+	return process_result(fd, e);
+}
+
+static void test_exec_fails(void **state)
+{
+	char *argv[] = { "/nonexistent/prog", NULL };
+	struct spawn_req r = plain(argv);
+	struct err e;
+
+	assert_int_equal(process_spawn(&r, NULL, &e), -ENOENT);
+	assert_int_equal(e.code, -ENOENT);
+	assert_string_equal(e.msg, "exec /nonexistent/prog: No such file or directory");
+	/* a caller that wants no text */
+	assert_int_equal(process_spawn(&r, NULL, NULL), -ENOENT);
+}
+
+static void test_chdir_fails(void **state)
+{
+	char *argv[] = { "/bin/true", NULL };
+	struct spawn_req r = plain(argv);
+	struct err e;
+
+	r.workdir = "/nonexistent/dir";
+	assert_int_equal(process_spawn(&r, NULL, &e), -ENOENT);
+	assert_string_equal(e.msg, "chdir /nonexistent/dir: No such file or directory");
+}
+
+/* async: the spawn returns at once; the report comes on the handle's pipe. */
+static void test_report_later(void **state)
+{
+	char *bad[] = { "/nonexistent/prog", NULL }, *good[] = { "/bin/true", NULL };
+	struct spawn_req r = plain(bad);
+	struct spawn_handle h;
+	struct err e;
+	int ws;
+	pid_t pid;
+
+	r.async = true;
+	pid = process_spawn(&r, &h, &e);
+	assert_true(pid > 0);
+	assert_int_equal(h.pid, pid);
+	assert_true(h.result_fd >= 0);
+	assert_int_equal(h.status_fd, -1);              /* no container */
+	assert_int_equal(result_of(h.result_fd, &e), -ENOENT);
+	assert_string_equal(e.msg, "exec /nonexistent/prog: No such file or directory");
+	process_release(&h);
+	assert_int_equal(h.result_fd, -1);
+	assert_int_equal(waitpid(pid, &ws, 0), pid);
+	assert_true(WIFEXITED(ws) && WEXITSTATUS(ws) == 127);
+	assert_int_equal(process_reaped(&h, ws), ws);   /* not a container */
+
+	r.argv = good;
+	pid = process_spawn(&r, &h, &e);
+	assert_true(pid > 0);
+	assert_int_equal(result_of(h.result_fd, &e), 0);    /* EOF: it exec'd */
+	process_release(&h);
+	assert_int_equal(waitpid(pid, &ws, 0), pid);
+	assert_true(WIFEXITED(ws) && WEXITSTATUS(ws) == 0);
+}
+
+/* A report is taken only whole, NUL-terminated and with a real -errno. */
+static void test_report_checked(void **state)
+{
+	struct err sent, got;
+	int p[2];
+
+	assert_int_equal(pipe2(p, O_NONBLOCK), 0);
+	assert_int_equal(process_result(p[0], &got), -EAGAIN);
+
+	memset(&sent, 'x', sizeof(sent));       /* no NUL anywhere */
+	sent.code = 7;                          /* not a -errno */
+	assert_int_equal(write(p[1], &sent, sizeof(sent)), (ssize_t)sizeof(sent));
+	assert_int_equal(process_result(p[0], &got), -EIO);
+	assert_int_equal(strlen(got.msg), ERR_MSG_MAX - 1);
+
+	sent.code = 0;                          /* a report always means failure */
+	assert_int_equal(write(p[1], &sent, sizeof(sent)), (ssize_t)sizeof(sent));
+	assert_int_equal(process_result(p[0], &got), -EIO);
+
+	assert_int_equal(write(p[1], &sent, 10), 10);   /* torn */
+	assert_int_equal(process_result(p[0], &got), -EIO);
+	assert_string_equal(got.msg, "the start's report: 10 bytes");
+
+	close(p[1]);
+	assert_int_equal(process_result(p[0], &got), 0);
+	close(p[0]);
+}
+
+static int calls;
+
+static int prepare_fails(pid_t pid, void *arg, struct err *e)
+{
+	calls++;
+	assert_true(pid > 0);
+	assert_ptr_equal(arg, &calls);
+	err_set(e, -EEXIST, "RTM_NEWLINK bxweb");
+	return err_prefix(e, "network");
+}
+
+static bool can_contain(void)
+{
+	return geteuid() == 0;
+}
+
+/* prepare's error value is the spawn's; the waiting container leaves. */
+static void test_container_prepare_fails(void **state)
+{
+	char *argv[] = { "/bin/true", NULL };
+	struct svc_conf c = { .name = "t", .net = NET_NONE, .seccomp = true };
+	struct spawn_req r = plain(argv);
+	struct err e;
+
+	if (!can_contain())
+		skip();
+	r.conf = &c;
+	r.prepare = prepare_fails;
+	r.prepare_arg = &calls;
+	calls = 0;
+	assert_int_equal(process_spawn(&r, NULL, &e), -EEXIST);
+	assert_int_equal(calls, 1);
+	assert_string_equal(e.msg, "network: RTM_NEWLINK bxweb: File exists");
+}
+
+/* A container's handle carries the service's own wait status: the reaper,
+ * PID 1 of its namespace, cannot die of the service's signal. */
+static void test_container_status_through_the_handle(void **state)
+{
+	char *argv[] = { "/bin/sh", "-c", "kill -USR1 $$", NULL };
+	struct svc_conf c = { .name = "t", .net = NET_NONE, .seccomp = true,
+			      .tmp_size = 1 << 20, .shm_size = 1 << 20 };
+	struct spawn_req r = plain(argv);
+	struct spawn_handle h;
+	struct err e;
+	int ws;
+
+	if (!can_contain())
+		skip();
+	r.conf = &c;
+	assert_true(process_spawn(&r, &h, &e) > 0);
+	assert_true(h.status_fd >= 0);
+	assert_int_equal(waitpid(h.pid, &ws, 0), h.pid);
+	assert_true(WIFEXITED(ws));             /* the reaper exits 128 + 10 */
+	ws = process_reaped(&h, ws);
+	assert_true(WIFSIGNALED(ws) && WTERMSIG(ws) == SIGUSR1);
+	assert_int_equal(h.status_fd, -1);
+	process_release(&h);
+}
+
+/* A step of the container's child fails: its whole value crosses the
+ * pipe, a message too long for it keeping its start and its reason. */
+static void test_container_step_fails(void **state)
+{
+	char *argv[] = { "/bin/true", NULL }, root[600];
+	struct svc_conf c = { .name = "t", .net = NET_NONE, .seccomp = true };
+	struct spawn_req r = plain(argv);
+	const char *why = ": No such file or directory";
+	struct err e;
+	size_t n;
+
+	if (!can_contain())
+		skip();
+	c.root = "/nonexistent/root";
+	r.conf = &c;
+	assert_int_equal(process_spawn(&r, NULL, &e), -ENOENT);
+	assert_string_equal(e.msg, "root /nonexistent/root: No such file or directory");
+
+	/* "/rrr.../rrr.../...": components below NAME_MAX, 599 bytes */
+	memset(root, 'r', sizeof(root) - 1);
+	for (size_t i = 0; i < sizeof(root) - 1; i += 100)
+		root[i] = '/';
+	root[sizeof(root) - 1] = '\0';
+	c.root = root;
+	assert_int_equal(process_spawn(&r, NULL, &e), -ENOENT);
+	assert_int_equal(e.code, -ENOENT);
+	n = strlen(e.msg);
+	assert_int_equal(n, ERR_MSG_MAX - 1);
+	assert_memory_equal(e.msg, "root /rrr", 9);
+	assert_non_null(strstr(e.msg, "..."));
+	assert_string_equal(e.msg + n - strlen(why), why);
+}
+
+static void test_env(void **state)
+{
+	char *extra[] = { "HOME=/srv", "A=1", NULL };
+	char **env = process_env(extra);
+
+	assert_non_null(env);
+	assert_string_equal(env[0], "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
+	assert_string_equal(env[1], "TERM=linux");
+	assert_string_equal(env[2], "HOME=/srv");
+	assert_string_equal(env[3], "A=1");
+	assert_null(env[4]);
+	free(env);
+}
+
+static void test_exit_text(void **state)
+{
+	char buf[64];
+
+	assert_string_equal(process_exit_text(3 << 8, buf, sizeof(buf)), "exited with status 3");
+	assert_string_equal(process_exit_text(9, buf, sizeof(buf)), "killed by signal 9 (Killed)");
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_exec_fails),
+		cmocka_unit_test(test_chdir_fails),
+		cmocka_unit_test(test_report_later),
+		cmocka_unit_test(test_report_checked),
+		cmocka_unit_test(test_container_prepare_fails),
+		cmocka_unit_test(test_container_step_fails),
+		cmocka_unit_test(test_container_status_through_the_handle),
+		cmocka_unit_test(test_env),
+		cmocka_unit_test(test_exit_text),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
