@@ -4,7 +4,7 @@ import sys
 import pytest
 
 sys.path.insert(0, os.path.dirname(__file__))
-from sandbox import SANITIZER_REPORTS, Boxinit, TestCgroups, make_rootfs  # noqa: E402
+from sandbox import SANITIZER_REPORTS, Boxinit, TestCgroups, make_rootfs, unique_tag  # noqa: E402
 
 
 def assert_no_sanitizer_report(started):
@@ -22,7 +22,7 @@ def sandbox(tmp_path):
 
     def start(config_text, files=None):
         root = make_rootfs(str(tmp_path / f"root{len(started)}"), config_text, files)
-        cg = TestCgroups(f"boxinit-test-{os.getpid()}-{len(started)}")
+        cg = TestCgroups(unique_tag("boxinit-test"))
         b = Boxinit.sandbox(root, cgroups=cg)
         started.append(b)
         return b
@@ -43,7 +43,7 @@ def supervisor(tmp_path):
     def start(config_text, args=()):
         path = tmp_path / f"boxinit{len(started)}.conf"
         path.write_text(config_text)
-        cg = TestCgroups(f"boxinit-test-{os.getpid()}-s{len(started)}")
+        cg = TestCgroups(unique_tag("boxinit-test-s"))
         b = Boxinit.supervisor(str(path), cgroups=cg, args=args)
         b.config_path = str(path)
         started.append(b)

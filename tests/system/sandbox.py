@@ -2,13 +2,29 @@
 
 Two ways, as a user would run it:
   * Sandbox: boxinit is PID 1 of fresh pid/mount/uts/ipc/net namespaces,
-    chrooted into a temporary busybox rootfs (`unshare ... chroot ROOT /init`).
+    in a temporary busybox rootfs, in one of three MODES (how a deployment
+    hands boxinit its root):
+      chroot        `unshare ... chroot ROOT /init`: the root is no mount
+                    point (pivot_root(2) says EINVAL there, as on an
+                    initramfs; a user's chroot image)
+      mounted-root  ROOT bound onto itself, then chroot: a mount point, but
+                    not the top of the mount namespace
+      real-root     ROOT bound onto itself and pivot_root(2)ed into, the
+                    old root detached: boxinit's "/" is the top of its
+                    mount namespace, as on a disk root or after switch_root
   * Supervisor: boxinit is not PID 1 (`boxinit --config FILE`).
 
-Everything a test starts is killed by pid in close(), even when the test fails;
-the namespaces and their mounts disappear with their last process.
+Everything a test starts is killed in close(), even when the test fails (through
+a pidfd, so that a recycled pid is never hit); the namespaces and their mounts
+disappear with their last process.
+
+Waits: every wait here is for an event or a state, polled with a deadline
+(PATIENCE by default), never a fixed sleep. The deadline only costs time when a
+test fails, so it is generous: these tests run on a loaded 2-CPU machine.
 """
+import itertools
 import os
+import select
 import shutil
 import signal
 import subprocess
@@ -16,6 +32,55 @@ import threading
 import time
 
 BUSYBOX = "/bin/busybox"
+
+# Default deadline (seconds) of every wait: generous, for a loaded machine.
+PATIENCE = 60.0
+
+_tags = itertools.count()
+
+
+def unique_tag(prefix):
+    """A cgroup (or other) name used by one test only: a test whose teardown
+    the kernel is still finishing never hands its leftovers to the next."""
+    return f"{prefix}-{os.getpid()}-{next(_tags)}"
+
+
+def wait_until(pred, timeout=PATIENCE, what="condition", interval=0.02):
+    """Poll pred() until it returns a true value (returned); fail at the deadline."""
+    deadline = time.monotonic() + timeout
+    while True:
+        v = pred()
+        if v:
+            return v
+        assert time.monotonic() < deadline, f"timed out ({timeout} s) waiting for {what}"
+        time.sleep(interval)
+
+
+def open_pidfds(pids):
+    """{pid: pidfd} of the processes that still exist (pidfd_open(2)): a pidfd
+    names one process, never a later one that got its pid."""
+    out = {}
+    for pid in pids:
+        try:
+            out[pid] = os.pidfd_open(pid)
+        except (ProcessLookupError, OSError):
+            pass
+    return out
+
+
+def kill_pidfds(fds):
+    """SIGKILL every process of {pid: pidfd} still alive, then close the fds."""
+    for fd in fds.values():
+        try:
+            signal.pidfd_send_signal(fd, signal.SIGKILL)
+        except (ProcessLookupError, OSError):
+            pass
+        os.close(fd)
+
+
+def exited(pidfd):
+    """True once the process of pidfd has exited (a zombie counts)."""
+    return bool(select.select([pidfd], [], [], 0)[0])
 
 
 def static_boxinit():
@@ -100,6 +165,19 @@ class Output:
             self.closed = True
             self.cond.notify_all()
 
+    def wait_closed(self, timeout=PATIENCE):
+        """Wait until the stream hit EOF (every writer closed it); True if so.
+        A process that still holds the pipe keeps it open: then False at
+        the deadline, and the caller's checks of the text say what is missing."""
+        deadline = time.monotonic() + timeout
+        with self.cond:
+            while not self.closed:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    return False
+                self.cond.wait(left)
+            return True
+
     def text(self):
         with self.cond:
             return "\n".join(t for _, t in self.lines)
@@ -108,7 +186,7 @@ class Output:
         with self.cond:
             return [(ts, t) for ts, t in self.lines if pred(t)]
 
-    def wait_for(self, pred, count=1, timeout=20.0):
+    def wait_for(self, pred, count=1, timeout=PATIENCE):
         """Wait until `count` lines satisfy pred; returns them. Fails on timeout."""
         if isinstance(pred, str):
             needle = pred
@@ -128,8 +206,8 @@ class Output:
 
 
 def cgroup_hierarchies():
-    """{name: our cgroup dir} for the v1 cpu, cpuacct, memory, pids hierarchies
-    and the cgroup2 one, from /proc/self/cgroup and /proc/self/mountinfo."""
+    """{name: our cgroup dir} for the v1 cpu, cpuacct, memory, pids, devices
+    hierarchies and the cgroup2 one, from /proc/self/cgroup and /proc/self/mountinfo."""
     mounts = []
     with open("/proc/self/mountinfo") as f:
         for line in f:
@@ -147,7 +225,8 @@ def cgroup_hierarchies():
                     if path.startswith(root):
                         rel = path[len(root):] if root != "/" else path
                         name = "unified" if hid == "0" else ctrls
-                        if name == "unified" or want & {"cpu", "cpuacct", "memory", "pids"}:
+                        if name == "unified" or \
+                                want & {"cpu", "cpuacct", "memory", "pids", "devices"}:
                             out[name] = mnt + rel.rstrip("/")
                     break
     return out
@@ -184,29 +263,99 @@ class TestCgroups:
                 left += [os.path.join(top, s) for s in subdirs]
         return left
 
-    def cleanup(self):
+    def procs(self):
+        """Pids in the test cgroups (and below), of every hierarchy."""
+        pids = set()
+        for d in self.dirs.values():
+            for top, _, files in os.walk(d):
+                if "cgroup.procs" in files:
+                    try:
+                        with open(os.path.join(top, "cgroup.procs")) as f:
+                            pids |= {int(x) for x in f.read().split()}
+                    except OSError:
+                        pass            # removed meanwhile
+        return pids
+
+    def kill_all(self):
+        """SIGKILL every process in the test cgroups (through pidfds opened
+        while the pid is still listed there: never a recycled pid)."""
+        fds = open_pidfds(self.procs())
+        still = self.procs()
+        kill_pidfds({p: fd for p, fd in fds.items() if p in still})
+        for p, fd in fds.items():
+            if p not in still:
+                os.close(fd)
+
+    def _rmdir_all(self):
+        """rmdir the test cgroups bottom-up; True when all are gone. The
+        kernel frees a cgroup asynchronously after its last process exits
+        (rmdir gives EBUSY meanwhile): callers poll."""
+        ok = True
         for d in self.dirs.values():
             if not os.path.isdir(d):
                 continue            # cleaned up already (close() twice)
-            for _ in range(50):
-                pids = []
-                for top, _, files in os.walk(d):
-                    if "cgroup.procs" in files:
-                        with open(os.path.join(top, "cgroup.procs")) as f:
-                            pids += [int(x) for x in f.read().split()]
-                for pid in pids:
-                    try:
-                        os.kill(pid, signal.SIGKILL)
-                    except ProcessLookupError:
-                        pass
-                try:
-                    for top, subdirs, _ in os.walk(d, topdown=False):
-                        for s in subdirs:
-                            os.rmdir(os.path.join(top, s))
-                    os.rmdir(d)
-                    break
-                except OSError:
-                    time.sleep(0.05)
+            try:
+                for top, subdirs, _ in os.walk(d, topdown=False):
+                    for s in subdirs:
+                        os.rmdir(os.path.join(top, s))
+                os.rmdir(d)
+            except FileNotFoundError:
+                pass
+            except OSError:
+                ok = False
+        return ok
+
+    def cleanup(self, timeout=PATIENCE):
+        def gone():
+            self.kill_all()
+            return self._rmdir_all()
+        try:
+            wait_until(gone, timeout, "the test cgroups removed", interval=0.05)
+        except AssertionError:
+            # left for the machine's owner to see; never reused (unique tags)
+            import warnings
+            warnings.warn(f"test cgroups not removed after {timeout} s: {self.leftovers()}")
+
+
+MODES = ("chroot", "mounted-root", "real-root")
+
+# The real-root mode's last step, run in the sandbox's new mount namespace
+# (argv[1] the root): ROOT bound onto itself becomes the namespace's top
+# (pivot_root(".", "."), the old root stacked on it detached, as
+# pivot_root(2) describes), then /init is exec'd as PID 1. Python, not
+# shell tools: after the pivot only the busybox rootfs is left to run.
+REAL_ROOT = r"""
+import ctypes, os, sys
+libc = ctypes.CDLL(None, use_errno=True)
+def check(rc, what):
+    if rc != 0:
+        sys.exit(f"real-root: {what}: {os.strerror(ctypes.get_errno())}")
+root = sys.argv[1].encode()
+check(libc.mount(root, root, None, 0x1000 | 0x4000, None), "bind")   # MS_BIND|MS_REC
+os.chdir(root)
+check(libc.syscall(155 if os.uname().machine == "x86_64" else 41, b".", b"."),
+      "pivot_root")
+check(libc.umount2(b".", 2), "detach the old root")                  # MNT_DETACH
+os.chdir("/")
+os.execv("/init", ["/init"])
+"""
+
+
+def sandbox_argv(root, mode="chroot", pre=""):
+    """The command that starts boxinit as PID 1 of new namespaces with ROOT
+    as its root, in one of MODES; @pre: shell commands run first in the
+    sandbox's mount namespace ($0 is the root), gone with it."""
+    assert mode in MODES, mode
+    unshare = ["unshare", "--pid", "--fork", "--mount", "--uts", "--ipc", "--net",
+               "--cgroup", "--propagation", "private"]
+    if mode == "chroot" and not pre:
+        return unshare + ["chroot", root, "/init"]
+    first = pre + " && " if pre else ""
+    if mode == "real-root":
+        return unshare + ["sh", "-c", first + 'exec "$1" -c "$2" "$0"', root,
+                          "/usr/bin/python3", REAL_ROOT]
+    bind = 'mount --bind "$0" "$0" && ' if mode == "mounted-root" else ""
+    return unshare + ["sh", "-c", first + bind + 'exec chroot "$0" /init', root]
 
 
 class Boxinit:
@@ -220,10 +369,12 @@ class Boxinit:
         self.out = Output(self.proc.stdout)
 
     @classmethod
-    def sandbox(cls, root, cgroups=None):
-        argv = ["unshare", "--pid", "--fork", "--mount", "--uts", "--ipc", "--net",
-                "--cgroup", "--propagation", "private", "chroot", root, "/init"]
-        return cls(argv, cgroups=cgroups)
+    def sandbox(cls, root, cgroups=None, mode="chroot", pre=""):
+        """boxinit as PID 1 of new namespaces, its root ROOT given the way
+        @mode says (MODES); see sandbox_argv() for @pre."""
+        b = cls(sandbox_argv(root, mode, pre), cgroups=cgroups)
+        b.root, b.mode = root, mode
+        return b
 
     @classmethod
     def supervisor(cls, config_path, binary=None, cgroups=None, args=()):
@@ -234,21 +385,18 @@ class Boxinit:
         """True when boxinit runs under unshare (or nsenter + unshare)."""
         return self.proc.args[0] in ("unshare", "nsenter")
 
-    def boxinit_pid(self, timeout=5.0):
+    def boxinit_pid(self, timeout=30.0):
         """Host pid of boxinit itself (the unshare child, or the process)."""
         if not self.wrapped():
             return self.proc.pid
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
+        def child():
             try:
                 with open(f"/proc/{self.proc.pid}/task/{self.proc.pid}/children") as f:
                     kids = f.read().split()
-                if kids:
-                    return int(kids[0])
+                return int(kids[0]) if kids else None
             except FileNotFoundError:
-                pass
-            time.sleep(0.02)
-        raise AssertionError("boxinit did not start under unshare")
+                return None
+        return wait_until(child, timeout, "boxinit to start under unshare")
 
     def signal(self, sig):
         os.kill(self.boxinit_pid(), sig)
@@ -277,23 +425,29 @@ class Boxinit:
                     todo.append(pid)
         return out
 
-    def wait_exit(self, timeout=20.0):
+    def wait_exit(self, timeout=PATIENCE):
+        """Wait for boxinit to exit, then for its last lines: the process
+        exits before the reader thread has read the pipe to its end (EOF),
+        and a test reads out.text() next."""
         try:
-            return self.proc.wait(timeout=timeout)
+            rc = self.proc.wait(timeout=timeout)
         except subprocess.TimeoutExpired:
             raise AssertionError("boxinit did not exit; output:\n" + self.out.text())
+        self.out.wait_closed(timeout)
+        return rc
 
     def close(self):
         if self.proc.poll() is None:
+            kids = {}
             if not self.wrapped():
-                # a supervisor's services would outlive it: kill them by pid
-                kids = list(self.descendants())
+                # a supervisor's services would outlive it: kill them too,
+                # through pidfds taken while they are still below it
+                kids = open_pidfds(self.descendants())
+                still = self.descendants()
+                for pid in [p for p in kids if p not in still]:
+                    os.close(kids.pop(pid))
                 self.proc.kill()
-                for pid in kids:
-                    try:
-                        os.kill(pid, signal.SIGKILL)
-                    except ProcessLookupError:
-                        pass
+                kill_pidfds(kids)
             try:
                 # SIGKILL of a namespace's init ends every process in it
                 os.kill(self.boxinit_pid(timeout=0.5), signal.SIGKILL)
@@ -303,6 +457,6 @@ class Boxinit:
                 self.proc.kill()
             except ProcessLookupError:
                 pass
-            self.proc.wait(timeout=10)
+            self.proc.wait(timeout=PATIENCE)
         if self.cgroups:
             self.cgroups.cleanup()

@@ -50,3 +50,38 @@ def test_version_and_help():
     assert r.returncode == 0 and "--check" in r.stdout
     r = subprocess.run([host_boxinit(), "--no-such-flag"], capture_output=True, text=True)
     assert r.returncode == 1
+
+
+def test_defaults_are_listed_and_their_errors_located(tmp_path):
+    r, p = check(tmp_path, "\n".join([
+        "service.web.exec = /bin/httpd",
+        "default.memory = 64M",
+        "default.pids = 128",
+    ]) + "\n")
+    assert r.returncode == 0, r.stderr
+    assert f'default.memory = "64M" ({p}:2)' in r.stdout
+    assert f'default.pids = "128" ({p}:3)' in r.stdout
+    r, p = check(tmp_path, "service.web.exec = /bin/httpd\ndefault.memry = 64M\n")
+    assert r.returncode == 1
+    assert f'{p}:2: unknown key "default.memry"' in r.stderr
+
+
+def test_help_config_lists_every_key():
+    r = subprocess.run([host_boxinit(), "--help-config"], capture_output=True,
+                       text=True, timeout=10)
+    assert r.returncode == 0, r.stderr
+    out = r.stdout
+    for key in ("hostname", "modules", "net.nat", "sysctl.NAME", "iface.NAME.gateway",
+                "exec", "env.NAME", "caps", "log_burst_bytes", "ports"):
+        assert f"\n  {key} " in out, key
+    assert "default 512" in out and "service.NAME.KEY = VALUE" in out
+    assert all(len(line) <= 79 for line in out.splitlines()), out
+    r = subprocess.run([host_boxinit(), "--help-config=markdown"], capture_output=True,
+                       text=True, timeout=10)
+    assert r.returncode == 0, r.stderr
+    assert "| `memory` | size | `max` |" in r.stdout
+    r = subprocess.run([host_boxinit(), "--help-config=roff"], capture_output=True,
+                       text=True, timeout=10)
+    assert r.returncode == 1
+    assert "--help-config=roff: unknown format (expected text or markdown)" in r.stderr
+    assert r.stdout == ""

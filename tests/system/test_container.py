@@ -4,8 +4,10 @@ boxinit runs as PID 1 of a sandbox (see sandbox.py); the services below run
 in containers whose root is a busybox rootfs under /srv/NAME of the sandbox,
 and print what they see. The plain sandbox is a chroot whose root is not a
 mount point, where pivot_root(2) fails with EINVAL as it does on an
-initramfs: there boxinit uses MS_MOVE + chroot. `pivot_sandbox` makes the
-sandbox root a mount point, so that pivot_root(2) itself is used.
+initramfs: there boxinit uses MS_MOVE + chroot. The "mounted-root" and
+"real-root" modes (sandbox.MODES) make the sandbox root a mount point, so
+that pivot_root(2) itself is used; in "real-root" it is also the top of
+boxinit's mount namespace.
 """
 import os
 import re
@@ -39,11 +41,14 @@ def service_root(root, name):
 
 @pytest.fixture
 def containers(tmp_path):
-    """containers(config, roots=(), pivot=False) -> Boxinit; each name in
-    roots gets a rootfs at /srv/NAME; the sandbox root holds MARKER."""
+    """containers(config, roots=(), mode="chroot") -> Boxinit; each name in
+    roots gets a rootfs at /srv/NAME; the sandbox root holds MARKER. @mode:
+    one of sandbox.MODES (pivot=True, of before, is "mounted-root"); @pre:
+    shell commands run in the sandbox's mount namespace first ($0 is the
+    root), gone with it."""
     started = []
 
-    def start(config_text, roots=(), pivot=False, setup=None):
+    def start(config_text, roots=(), pivot=False, setup=None, pre="", mode=None):
         root = sb.make_rootfs(str(tmp_path / f"root{len(started)}"), config_text)
         with open(os.path.join(root, MARKER), "w") as f:
             f.write("host\n")
@@ -51,16 +56,9 @@ def containers(tmp_path):
             service_root(root, name)
         if setup:
             setup(root)
-        cg = sb.TestCgroups(f"boxinit-test-{os.getpid()}-c{len(started)}")
-        if pivot:
-            # the sandbox root is a mount point: pivot_root(2) can work
-            b = sb.Boxinit(["unshare", "--pid", "--fork", "--mount", "--uts", "--ipc",
-                         "--net", "--cgroup", "--propagation", "private", "sh", "-c",
-                         'mount --bind "$0" "$0" && exec chroot "$0" /init', root],
-                        cgroups=cg)
-        else:
-            b = sb.Boxinit.sandbox(root, cgroups=cg)
-        b.root = root
+        cg = sb.TestCgroups(sb.unique_tag("boxinit-test-c"))
+        b = sb.Boxinit.sandbox(root, cgroups=cg, pre=pre,
+                               mode=mode or ("mounted-root" if pivot else "chroot"))
         started.append(b)
         return b
 
@@ -75,7 +73,7 @@ def lines(b, prefix):
     return [t[len(prefix):] for _, t in b.out.matching(lambda t: t.startswith(prefix))]
 
 
-def reaper_of(b, timeout=10):
+def reaper_of(b, timeout=sb.PATIENCE):
     """Host pid of a container's reaper: a child of boxinit also named init."""
     top = b.boxinit_pid()
     deadline = time.monotonic() + timeout
@@ -87,12 +85,49 @@ def reaper_of(b, timeout=10):
     raise AssertionError("no container reaper found")
 
 
+def reaper_of_service(b, name, timeout=sb.PATIENCE):
+    """Host pid of service NAME's reaper: the one in its cgroup."""
+    top = b.boxinit_pid()
+
+    def find():
+        for pid, (_, ppid, comm) in b.descendants().items():
+            try:
+                with open(f"/proc/{pid}/cgroup") as f:
+                    mine = f"/boxinit/{name}\n" in f.read()
+            except OSError:
+                continue
+            if ppid == top and comm == "init" and mine:
+                return pid
+        return None
+    return sb.wait_until(find, timeout, f"the reaper of {name}", interval=0.05)
+
+
+# Reads mountinfo from the top of a process's mount namespace: setns(2) into
+# it (root and cwd go to the namespace's top), then the host's /proc, opened
+# before, for "self".
+NS_READER = r"""
+import ctypes, os, sys
+proc = os.open("/proc", os.O_RDONLY | os.O_DIRECTORY)
+ns = os.open("/proc/%s/ns/mnt" % sys.argv[1], os.O_RDONLY)
+if ctypes.CDLL(None, use_errno=True).setns(ns, 0x00020000) != 0:
+    sys.exit("setns: " + os.strerror(ctypes.get_errno()))
+fd = os.open("self/mountinfo", os.O_RDONLY, dir_fd=proc)
+data = b""
+while True:
+    chunk = os.read(fd, 65536)
+    if not chunk:
+        break
+    data += chunk
+sys.stdout.write(data.decode())
+"""
+
+
 def ns_mounts(pid):
     """(mount point, type) of every mount in PID's mount namespace, seen
-    from the namespace's root (nsenter), covered ones included."""
-    r = subprocess.run(["nsenter", "-t", str(pid), "-m", "/bin/busybox", "cat",
-                        "/proc/self/mountinfo"], capture_output=True, text=True,
-                       check=True)
+    from the namespace's top (not the process's root), covered ones
+    included."""
+    r = subprocess.run(["/usr/bin/python3", "-c", NS_READER, str(pid)],
+                       capture_output=True, text=True, check=True)
     out = []
     for line in r.stdout.splitlines():
         left, right = line.split(" - ", 1)
@@ -120,10 +155,12 @@ service.other.exec = /bin/sh -c "exec sleep 1000"
 def test_orphans_are_reaped_inside_the_container(containers):
     b = containers("""
 service.web.root = /srv/web
-service.web.exec = /bin/sh -c 'i=0; while [ $i -lt 50 ]; do (sleep 0.2 &); i=$((i+1)); done; echo spawned; sleep 1.5; n=0; for p in /proc/[0-9]*; do read s < $p/stat 2>/dev/null; case "$s" in *") Z "*) n=$((n+1));; esac; done; echo "ZOMBIES $n"; exec sleep 1000'
+service.web.exec = /bin/sh -c 'i=0; while [ $i -lt 50 ]; do (sleep 0.2 &); i=$((i+1)); done; echo spawned; t=0; while :; do n=0; z=0; for p in /proc/[0-9]*; do read s < $p/stat 2>/dev/null; case "$s" in *") Z "*) z=$((z+1));; *"(sleep) "*) n=$((n+1));; esac; done; [ $n = 0 ] && [ $z = 0 ] && break; t=$((t+1)); [ $t -ge 1200 ] && break; sleep 0.05; done; echo "ZOMBIES $z SLEEPING $n"; exec sleep 1000'
 """, roots=["web"])
-    b.out.wait_for("web: ZOMBIES", timeout=20)
-    assert lines(b, "web: ZOMBIES ") == ["0"]
+    # the service polls its own /proc until the 50 orphans are gone (or
+    # 1200 rounds: a minute at least), then reports what is left
+    b.out.wait_for("web: ZOMBIES", timeout=180)
+    assert lines(b, "web: ZOMBIES ") == ["0 SLEEPING 0"]
     zombies = [p for p, (st, _, _) in b.descendants().items() if st == "Z"]
     assert not zombies
     assert b.out.text().count("web: started") == 1
@@ -154,28 +191,32 @@ service.web.exec = /bin/sh -c 'while read dev mp type opts rest; do echo "MNT $m
         assert d not in lines(b, "web: DEV ")
 
 
-def test_fallback_move_and_chroot_when_pivot_root_is_refused(containers):
-    # plain sandbox: a chroot whose root is no mount point -> EINVAL
+@pytest.mark.parametrize("mode", sb.MODES)
+def test_pivot_root_leaves_nothing_of_the_old_tree(containers, mode):
+    # boxinit in a chroot (plain sandbox: its root is no mount point), on
+    # a root that is a mount point, or on the namespace's top itself:
+    # either way the container pivots from the namespace's top, and the
+    # old tree is detached
     b = containers("""
 service.web.root = /srv/web
 service.web.exec = /bin/sh -c 'test -e /%s || echo hidden; exec sleep 1000'
-""" % MARKER, roots=["web"])
+service.plain.exec = /bin/sh -c 'test -e /%s && echo visible; exec sleep 1000'
+""" % (MARKER, MARKER), roots=["web"], mode=mode)
     b.out.wait_for("web: hidden")
-    # MS_MOVE + chroot: boxinit's own /dev is still in the namespace,
-    # covered by the container's root
-    assert (os.path.join(b.root, "dev"), "devtmpfs") in ns_mounts(reaper_of(b))
-
-
-def test_pivot_root_detaches_the_old_root(containers):
-    b = containers("""
-service.web.root = /srv/web
-service.web.exec = /bin/sh -c 'test -e /%s || echo hidden; exec sleep 1000'
-""" % MARKER, roots=["web"], pivot=True)
-    b.out.wait_for("web: hidden")
-    mounts = ns_mounts(reaper_of(b))
-    # pivot_root + detach: the old root and its mounts are gone
-    assert (os.path.join(b.root, "dev"), "tmpfs") in mounts      # the container's
-    assert (os.path.join(b.root, "dev"), "devtmpfs") not in mounts
+    mounts = ns_mounts(reaper_of_service(b, "web"))
+    assert ("/dev", "tmpfs") in mounts                 # the container's
+    assert ("/", "rootfs") not in mounts
+    allowed = re.compile(r"^/$|^/(proc|sys|dev|tmp)(/|$)")
+    assert all(allowed.match(mp) for mp, _ in mounts), mounts
+    assert not [m for m in mounts if m[1] == "devtmpfs" and m[0] == "/dev"], mounts
+    # without root =, boxinit's "/" bound on itself is the container's root
+    # (in real-root, the namespace's top itself: the bind stacked on it);
+    # the old root is detached there too: one mount at "/", the first
+    b.out.wait_for("plain: visible")
+    plain = ns_mounts(reaper_of_service(b, "plain"))
+    assert [mp for mp, _ in plain].count("/") == 1, plain
+    assert plain[0][0] == "/", plain
+    assert "warning" not in b.out.text()
 
 
 def test_masked_and_read_only_paths(containers):
@@ -306,7 +347,7 @@ service.b.exec = /bin/sh -c "trap 'echo b-got-term; exit 0' TERM; echo b-up; whi
     b.out.wait_for("b: b-up")
     b.out.wait_for("a: started")
     b.signal(signal.SIGTERM)
-    b.wait_exit(timeout=20)
+    b.wait_exit()
     text = b.out.text()
     assert "b: b-got-term" in text
     assert "b: stopped (exited with status 0)" in text

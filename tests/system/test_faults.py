@@ -9,24 +9,34 @@ namespaces) or as a supervisor; nothing touches the network.
 import json
 import os
 import random
+import resource
 import re
 import signal
 import socket
 import subprocess
+import sys
 import time
 
 import pytest
 
 import sandbox as sbx
-from sandbox import host_boxinit, sanitized
+from sandbox import PATIENCE, host_boxinit, sanitized, wait_until
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 
 
 # ---- helpers -----------------------------------------------------------------
 
-def request(sock, req, timeout=5.0):
-    """One control request, as boxctl sends it: (code, message, body)."""
+def request(sock, req, timeout=30.0):
+    """One control request, as boxctl sends it: (code, message, body).
+    A sandbox's socket (sandbox_socket) is asked from inside boxinit's pid
+    namespace, as an operator must: a peer boxinit cannot see is refused."""
+    if isinstance(sock, SandboxSocket):
+        r = subprocess.run(["nsenter", "-t", str(sock.pid), "-p", "--", sys.executable, "-c",
+                            REQUEST_IN_NS, str(sock), req, str(timeout)],
+                           capture_output=True, text=True, timeout=timeout + 10)
+        assert r.returncode == 0, r.stderr
+        return tuple(json.loads(r.stdout))
     with socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET) as s:
         s.settimeout(timeout)
         s.connect(sock)
@@ -48,17 +58,7 @@ def status(sock):
     return {s["name"]: s for s in json.loads(body)["services"]}
 
 
-def wait_until(pred, timeout=10.0, what="condition"):
-    deadline = time.monotonic() + timeout
-    while True:
-        v = pred()
-        if v:
-            return v
-        assert time.monotonic() < deadline, f"timed out waiting for {what}"
-        time.sleep(0.02)
-
-
-def wait_state(sock, name, state, timeout=10.0):
+def wait_state(sock, name, state, timeout=PATIENCE):
     return wait_until(lambda: (lambda s: s if s["state"] == state else None)(status(sock)[name]),
                       timeout, f"{name} {state}")
 
@@ -95,9 +95,35 @@ def zombies(b):
     return [pid for pid, (st, _, _) in b.descendants().items() if st == "Z"]
 
 
+class SandboxSocket(str):
+    """The path of a sandboxed PID 1's socket, and that PID 1's host pid."""
+    pid = 0
+
+
+# request() in a child that nsenter put into the sandbox's pid namespace
+REQUEST_IN_NS = """
+import json, socket, sys
+with socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET) as s:
+    s.settimeout(float(sys.argv[3]))
+    s.connect(sys.argv[1])
+    s.send(sys.argv[2].encode())
+    head = s.recv(4096).decode()
+    body = b""
+    while True:
+        part = s.recv(65536)
+        if not part:
+            break
+        body += part
+code, _, msg = head.partition("\\t")
+print(json.dumps([int(code), msg, body.decode()]))
+"""
+
+
 def sandbox_socket(b):
     """boxctl's socket of a sandboxed PID 1, reached through its root."""
-    return f"/proc/{b.boxinit_pid()}/root/run/boxinit.sock"
+    sock = SandboxSocket(f"/proc/{b.boxinit_pid()}/root/run/boxinit.sock")
+    sock.pid = b.boxinit_pid()
+    return sock
 
 
 def sandbox_root(b):
@@ -162,12 +188,12 @@ service.calm.exec = /bin/sleep 1000
 
     b.out.wait_for("crash: killed by signal 11")    # its run at boot
     cycles(100)                         # warm up: allocator, log files, caches
-    b.out.wait_for("crash: killed by signal 11", count=101, timeout=30)
+    b.out.wait_for("crash: killed by signal 11", count=101)
     fd0, rss0 = fds(pid), rss_kib(pid)
     t0 = time.monotonic()
     cycles(CYCLES - 100)
     took = time.monotonic() - t0
-    b.out.wait_for("crash: killed by signal 11", count=CYCLES + 1, timeout=30)
+    b.out.wait_for("crash: killed by signal 11", count=CYCLES + 1)
     fd1, rss1 = fds(pid), rss_kib(pid)
     assert fd1 == fd0, f"fds {fd0} -> {fd1}: {os.listdir(f'/proc/{pid}/fd')}"
     if not sanitized():     # ASan's quarantine keeps freed memory on purpose
@@ -180,7 +206,7 @@ service.calm.exec = /bin/sleep 1000
     print(f"{CYCLES - 100} crash cycles in {took:.1f} s; fds {fd0} -> {fd1}, "
           f"RSS {rss0} -> {rss1} KiB")
     b.signal(signal.SIGTERM)
-    assert b.wait_exit(timeout=20) == 0     # LeakSanitizer runs here under SANITIZE=1
+    assert b.wait_exit() == 0     # LeakSanitizer runs here under SANITIZE=1
 
 
 # ---- fork bomb, allocation storm ----------------------------------------------
@@ -206,9 +232,12 @@ service.calm.exec = /bin/sh -c "while :; do echo tick; sleep 0.1; done"
     b.out.wait_for("hog: hog-up")
     ticks0 = len(b.out.matching(lambda t: t == "calm: tick"))
     pids_current = cg_file(b, "pids", "bomb", "pids.current")
+    assert pids_current, "no pids cgroup for bomb"
+    # sampled for 3 s, and on until one sample saw the bomb (a loaded
+    # machine may give this process few samples, some between two runs)
     peak = 0
-    deadline = time.monotonic() + 3
-    while time.monotonic() < deadline and pids_current:
+    t0 = time.monotonic()
+    while time.monotonic() - t0 < 3 or (peak == 0 and time.monotonic() - t0 < PATIENCE):
         try:
             with open(pids_current) as f:
                 peak = max(peak, int(f.read()))
@@ -223,18 +252,18 @@ service.calm.exec = /bin/sh -c "while :; do echo tick; sleep 0.1; done"
             assert int(f.read().split()[1]) > 0
     # reported and restarted
     b.out.wait_for(lambda t: t.startswith("boxinit: bomb: exited with status")
-                   and "restarting in" in t, timeout=20)
-    b.out.wait_for("bomb: bomb-up", count=2, timeout=20)
+                   and "restarting in" in t)
+    b.out.wait_for("bomb: bomb-up", count=2)
     b.out.wait_for(lambda t: t.startswith("boxinit: hog: ") and (
-        "OOM killer" in t or "signal 9" in t or "status 137" in t), timeout=30)
-    b.out.wait_for("hog: hog-up", count=2, timeout=30)
+        "OOM killer" in t or "signal 9" in t or "status 137" in t))
+    b.out.wait_for("hog: hog-up", count=2)
     usage = cg_file(b, "memory", "hog", "memory.max_usage_in_bytes", "memory.peak")
     if usage:
         with open(usage) as f:
             assert int(f.read()) <= 16 << 20
     # the neighbour never noticed
     assert b.out.text().count("calm: started") == 1
-    b.out.wait_for("calm: tick", count=ticks0 + 20, timeout=10)
+    b.out.wait_for("calm: tick", count=ticks0 + 20)      # it goes on ticking
     assert b.proc.poll() is None
     assert not [t for _, t in b.out.lines if "calm: exited" in t or "calm: killed" in t]
 
@@ -275,16 +304,20 @@ def test_10000_orphans_exiting_at_once_are_all_reaped(sandbox, orphans_bin):
         p.stdin.flush()
         assert "orphans-released" in p.stdout.readline()
         wait_until(lambda: not [pid for pid, (_, _, comm) in b.descendants().items()
-                                if comm == "orphans"], timeout=60, what="10000 orphans reaped")
+                                if comm == "orphans"], timeout=3 * PATIENCE,
+                   what="10000 orphans reaped")
         took = time.monotonic() - t0
     finally:
         p.kill()
         p.wait()
     assert not zombies(b)
+    # flaky goes on crashing: count its exits on both sides of the status
+    e0 = b.out.text().count("flaky: exited with status 3")
     s = status(sock)
+    e1 = b.out.text().count("flaky: exited with status 3")
     assert s["calm"]["pid"] == calm and s["calm"]["state"] == "running"
-    exits = b.out.text().count("flaky: exited with status 3")
-    assert s["flaky"]["restarts"] in (exits, exits - 1) or s["flaky"]["state"] == "running"
+    assert e0 - 1 <= s["flaky"]["restarts"] <= e1 or s["flaky"]["state"] == "running", \
+        (e0, e1, s["flaky"])
     print(f"10000 orphans reaped in {took:.2f} s")
 
 
@@ -297,11 +330,24 @@ def test_sigchld_storm_keeps_service_state_right(sandbox, orphans_bin):
     subprocess.run(["cp", orphans_bin, os.path.join(sandbox_root(b), "bin/orphans")], check=True)
     sock = sandbox_socket(b)
     calm = wait_state(sock, "calm", "running")["pid"]
-    p = nsenter(b, "/bin/orphans", "churn", "4")
-    out, _ = p.communicate(timeout=60)
+    # the storm lasts until both: more than 1000 orphans made, and flaky
+    # crashed twice during it (events, not a time: any machine load)
+    p = nsenter(b, "/bin/orphans", "churn", "1200")
+    try:
+        line = p.stdout.readline()
+        assert line.startswith("orphans-churning"), line + p.stdout.read()
+        crashes0 = b.out.text().count("flaky: exited with status 3")
+        b.out.wait_for("flaky: exited with status 3", count=crashes0 + 2, timeout=120)
+        p.stdin.write("\n")
+        p.stdin.flush()
+        out, _ = p.communicate(timeout=PATIENCE)
+    finally:
+        if p.poll() is None:
+            p.kill()
+        p.wait()
     m = re.search(r"churned (\d+)", out)
     assert m and int(m.group(1)) > 1000, out
-    wait_until(lambda: not zombies(b), timeout=10, what="no zombies")
+    wait_until(lambda: not zombies(b), what="no zombies")
     # state machine: restarts == exits seen (give an in-flight restart a moment)
     def consistent():
         s = status(sock)["flaky"]
@@ -309,7 +355,7 @@ def test_sigchld_storm_keeps_service_state_right(sandbox, orphans_bin):
         starts = b.out.text().count("flaky: started (pid")
         return s if starts == exits + (s["state"] == "running") and \
             s["restarts"] == starts - 1 else None
-    wait_until(consistent, timeout=10, what="flaky's counters consistent")
+    wait_until(consistent, what="flaky's counters consistent")
     s = status(sock)
     assert s["calm"]["pid"] == calm and s["calm"]["state"] == "running"
     assert "calm: exited" not in b.out.text()
@@ -338,14 +384,15 @@ service.flaky.restart_max = 1000
         def full():
             st = os.statvfs(str(d))
             return st.f_bavail == 0
-        wait_until(full, timeout=20, what="the tmpfs full")
+        wait_until(full, what="the tmpfs full")
         n0 = len(b.out.lines)
         seen = b.out.text().count("chatty: line")
-        time.sleep(1.5)
-        # the console still gets chatty's lines, the log files are stuck
+        # the console still gets chatty's lines (wait for 100 more), the
+        # log files are stuck
+        b.out.wait_for(lambda t: t.startswith("chatty: line"), count=seen + 101)
         assert b.out.text().count("chatty: line") > seen + 100
         assert len(b.out.lines) > n0
-        b.out.wait_for("flaky: flaky-up", count=3, timeout=20)     # restarts go on
+        b.out.wait_for("flaky: flaky-up", count=3)     # restarts go on
         # reported, though the console itself may drop some of those notes
         b.out.wait_for(lambda t: t.startswith("boxinit: log files: ") and
                        t.endswith(" lines not written (No space left on device)"))
@@ -355,7 +402,7 @@ service.flaky.restart_max = 1000
         code, msg, body = request(sock, "logpath chatty")
         assert code == 0 and body.startswith(str(d)), (code, msg, body)
         b.signal(signal.SIGTERM)
-        assert b.wait_exit(timeout=20) == 0
+        assert b.wait_exit() == 0
     finally:
         if b is not None:
             b.close()       # before the umount: nothing may hold the tmpfs
@@ -371,7 +418,7 @@ class Bare:
         self.conf = tmp_path / "bare.conf"
         self.conf.write_text(config)
         self.sock = str(tmp_path / "bare.sock")
-        self.cg = sbx.TestCgroups(f"boxinit-test-{os.getpid()}-bare")
+        self.cg = sbx.TestCgroups(sbx.unique_tag("boxinit-test-bare"))
 
         def pre():
             self.cg.join()
@@ -383,18 +430,12 @@ class Bare:
                                      preexec_fn=pre)
 
     def close(self):
-        kids = []
-        for d in self.cg.dirs.values():
-            for top, _, files in os.walk(d):
-                if "cgroup.procs" in files:
-                    with open(os.path.join(top, "cgroup.procs")) as f:
-                        kids += [int(x) for x in f.read().split()]
-        for pid in [self.proc.pid] + kids:
-            try:
-                os.kill(pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
-        self.proc.wait(timeout=10)
+        # boxinit is our child (its pid is ours until we wait); the rest is
+        # killed through pidfds by the cgroup cleanup
+        if self.proc.poll() is None:
+            self.proc.kill()
+        self.cg.kill_all()
+        self.proc.wait(timeout=PATIENCE)
         self.cg.cleanup()
 
 
@@ -422,20 +463,22 @@ def test_console_gone_pid1_goes_on(tmp_path, how):
             os.close(r)
     try:
         wait_until(lambda: os.path.exists(b.sock) and status(b.sock)["flaky"]["restarts"] >= 1,
-                   timeout=15, what="flaky restarting")
+                   what="flaky restarting")
         calm = status(b.sock)["calm"]["pid"]
         r0 = status(b.sock)["flaky"]["restarts"]
-        wait_until(lambda: status(b.sock)["flaky"]["restarts"] >= r0 + 3, timeout=15,
+        # the back-off doubles from 100 ms up to 30 s: 3 more restarts take
+        # up to 90 s when the machine was slow to get here
+        wait_until(lambda: status(b.sock)["flaky"]["restarts"] >= r0 + 3, timeout=3 * PATIENCE,
                    what="3 more restarts")
         s = status(b.sock)
         assert s["calm"]["pid"] == calm and s["calm"]["state"] == "running"
         assert b.proc.poll() is None
         code, msg, _ = request(b.sock, "restart calm")
         assert code == 0, msg
-        wait_until(lambda: status(b.sock)["calm"]["pid"] not in (0, calm), timeout=10,
+        wait_until(lambda: status(b.sock)["calm"]["pid"] not in (0, calm),
                    what="calm restarted")
         b.proc.send_signal(signal.SIGTERM)
-        assert b.proc.wait(timeout=20) == 0
+        assert b.proc.wait(timeout=PATIENCE) == 0
     finally:
         if how == "never-read":
             os.close(r)
@@ -446,7 +489,7 @@ def test_console_gone_pid1_goes_on(tmp_path, how):
 
 OK_SERVICE = "\nservice.ok.exec = /bin/sh -c \"echo ok-up; exec sleep 1000\"\n"
 
-LIST_KEYS = ("modules", "after", "bind", "ports", "env.")     # empty = an empty list
+LIST_KEYS = ("modules", "after", "bind", "ports", "caps", "env.")   # empty = an empty list
 
 
 def every_key_empty():
@@ -489,10 +532,12 @@ def test_hostile_config_check(tmp_path, kind):
     text, want = hostile(kind)
     p = tmp_path / "boxinit.conf"
     p.write_bytes(text)
-    t0 = time.monotonic()
+    # CPU time, not wall time: the bound holds on a loaded machine too
+    cpu0 = resource.getrusage(resource.RUSAGE_CHILDREN)
     r = subprocess.run([host_boxinit(), "--check", "--config", str(p)],
-                       capture_output=True, timeout=30)
-    took = time.monotonic() - t0
+                       capture_output=True, timeout=3 * PATIENCE)
+    cpu1 = resource.getrusage(resource.RUSAGE_CHILDREN)
+    took = (cpu1.ru_utime + cpu1.ru_stime) - (cpu0.ru_utime + cpu0.ru_stime)
     err = r.stderr.decode(errors="replace")
     assert r.returncode == 1, (r.returncode, err[-2000:])
     reported = {int(m.group(1)) for m in re.finditer(rf"^{re.escape(str(p))}:(\d+): ", err, re.M)}
@@ -506,8 +551,18 @@ def test_hostile_config_check(tmp_path, kind):
 def test_hostile_config_boot_continues(sandbox, kind):
     text, want = hostile(kind)
     b = sandbox(text.decode("latin-1"))     # bytes 0x80.. become 2 bytes: still garbage
-    b.out.wait_for("ok: ok-up", timeout=20)
-    b.out.wait_for("ready:", timeout=20)
+    b.out.wait_for("ok: ok-up")
+    # thousands of lines flood the console, which drops what it cannot
+    # write in time (by design: PID 1 never blocks on it); the log file
+    # keeps every line
+    path = f"/proc/{b.boxinit_pid()}/root/run/boxinit/boxinit.log"
+
+    def logged():
+        with open(path, errors="replace") as f:
+            t = f.read()
+        return t if "boxinit: ready:" in t else None
+    wait_until(logged, what="ready: in boxinit.log")
+    # the first lines always reach the console: a full ring drops the newest
     text_out = b.out.text()
     assert re.search(r"/etc/boxinit\.conf:%d: " % want[0], text_out), text_out[-3000:]
     assert b.proc.poll() is None
@@ -527,7 +582,7 @@ def test_too_large_file_is_one_error(tmp_path):
     p = tmp_path / "boxinit.conf"
     p.write_bytes(b"# x\n" * ((1 << 18) + 1))
     r = subprocess.run([host_boxinit(), "--check", "--config", str(p)],
-                       capture_output=True, text=True, timeout=10)
+                       capture_output=True, text=True, timeout=PATIENCE)
     assert r.returncode == 1 and "file too large" in r.stderr
 
 
@@ -561,6 +616,6 @@ service.calm.exec = /bin/sleep 1000
     b.out.wait_for("svc: gc-up", count=3)
     s2 = wait_state(sock, "svc", "running")
     assert s2["pid"] not in (s0["pid"], s["pid"]) and s2["restarts"] == 2
-    wait_until(lambda: not zombies(b), timeout=5, what="no zombies")
+    wait_until(lambda: not zombies(b), what="no zombies")
     c = status(sock)["calm"]
     assert c["pid"] == calm and c["state"] == "running" and c["restarts"] == 0

@@ -1,7 +1,10 @@
 """boxinit as PID 1 of fresh namespaces, chrooted into a busybox rootfs."""
+import os
 import re
 import signal
-import time
+import socket
+
+from sandbox import wait_until
 
 BASIC = """
 hostname = sandbox-host
@@ -59,14 +62,18 @@ def test_orphans_are_reaped_and_do_not_disturb_the_service(sandbox):
 service.parent.exec = /bin/sh -c 'i=0; while [ $i -lt 50 ]; do (sleep 0.2 &); i=$((i+1)); done; echo spawned; exec sleep 1000'
 """)
     b.out.wait_for("parent: spawned")
-    deadline = time.monotonic() + 10
-    while time.monotonic() < deadline:
+
+    def settled():
         procs = b.descendants()
-        zombies = [p for p, (st, _, _) in procs.items() if st == "Z"]
-        sleepers = [p for p, (_, _, c) in procs.items() if c == "sleep"]
-        if not zombies and len(sleepers) == 1:
-            break
-        time.sleep(0.1)
+        done = not [p for p, (st, _, _) in procs.items() if st == "Z"] and \
+            len([p for p, (_, _, c) in procs.items() if c == "sleep"]) == 1
+        return procs if done else None
+    try:
+        procs = wait_until(settled, what="the orphans gone, only the service's sleep")
+    except AssertionError:
+        procs = b.descendants()
+    zombies = [p for p, (st, _, _) in procs.items() if st == "Z"]
+    sleepers = [p for p, (_, _, c) in procs.items() if c == "sleep"]
     assert not zombies, f"zombies left: {zombies}"
     assert len(sleepers) == 1, procs          # only the service's own sleep
     text = b.out.text()
@@ -74,20 +81,52 @@ service.parent.exec = /bin/sh -c 'i=0; while [ $i -lt 50 ]; do (sleep 0.2 &); i=
     assert len(re.findall(r"parent: started", text)) == 1
 
 
+def stamped(b, pred):
+    """(seconds, text) of boxinit's own log lines matching pred, as boxinit
+    stamped them (/run/boxinit/boxinit.log, CLOCK_BOOTTIME): times taken by
+    boxinit when it acted, not when a loaded machine let the test read them."""
+    path = f"/proc/{b.boxinit_pid()}/root/run/boxinit/boxinit.log"
+    out = []
+    with open(path) as f:
+        for line in f:
+            m = re.match(r"^\[\s*(\d+\.\d{3})\] (.*)$", line.rstrip("\n"))
+            if m and pred(m.group(2)):
+                out.append((float(m.group(1)), m.group(2)))
+    return out
+
+
 def test_crashing_service_restarts_with_growing_delays(sandbox):
     b = sandbox("""
 service.crash.exec = /bin/sh -c "echo crash-run; exit 3"
 service.steady.exec = /bin/sleep 1000
 """)
-    lines = b.out.wait_for("crash: exited with status 3; restarting in", count=4, timeout=30)
+    lines = b.out.wait_for("crash: exited with status 3; restarting in", count=4)
     delays = [int(re.search(r"restarting in (\d+) ms", t).group(1)) for _, t in lines]
     assert delays[:4] == [100, 200, 400, 800]
-    starts = [ts for ts, _ in b.out.wait_for("crash: started (pid", count=5, timeout=30)]
-    gaps = [b2 - a for a, b2 in zip(starts, starts[1:])]
-    # within 20 % of the schedule (plus the run itself: a shell, a few ms)
-    for gap, delay in zip(gaps, delays):
-        assert delay / 1000.0 * 0.8 <= gap <= delay / 1000.0 * 1.2 + 0.05, (gaps, delays)
-    assert gaps[3] > gaps[0] * 3, gaps
+    b.out.wait_for("crash: started (pid", count=5)
+    # each restart comes after its delay (boxinit's own clock, ms stamps),
+    # and not much later: the slack is for a late wake-up on a loaded machine
+    # (the schedule's accuracy is a timing goal: make bench)
+    def pairs():
+        """(restarting-in stamp, next start's stamp) pairs, once 4 are logged."""
+        out, wait = [], None
+        for ts, t in stamped(b, lambda t: t.startswith("boxinit: crash: ")):
+            if "restarting in" in t:
+                wait = (ts, int(re.search(r"restarting in (\d+) ms", t).group(1)))
+            elif "started (pid" in t and wait is not None:
+                out.append((ts - wait[0], wait[1]))
+                wait = None
+        return out if len(out) >= 4 else None
+    logged = wait_until(pairs, what="4 restarts in boxinit.log")[:4]
+    assert [d for _, d in logged] == delays[:4], logged
+    gaps = [g for g, _ in logged]
+    for gap, delay in logged:
+        # in whole ms: the stamps are ms-truncated CLOCK_BOOTTIME, the timers
+        # CLOCK_MONOTONIC, and the "restarting in" line is written a moment
+        # after the deadline was computed: 2 ms of slack, never more
+        gap_ms = round(gap * 1000)
+        assert delay - 2 <= gap_ms <= delay + 2000, logged
+    assert gaps[3] > 3 * delays[0] / 1000.0, gaps     # the waits grew, not just the text
     # the healthy service was not disturbed
     assert b.out.text().count("steady: started") == 1
 
@@ -100,7 +139,7 @@ service.b.exec = /bin/sh -c "trap 'echo b-got-term; exit 0' TERM; echo b-up; whi
     b.out.wait_for("b: b-up")
     b.out.wait_for("ready:")
     b.signal(signal.SIGTERM)
-    b.wait_exit(timeout=20)
+    b.wait_exit()
     text = b.out.text()
     assert "SIGTERM: reboot" in text
     assert "stopping services" in text
@@ -114,7 +153,7 @@ def test_sigusr2_powers_off(sandbox):
     b = sandbox("service.a.exec = /bin/sleep 1000\n")
     b.out.wait_for("a: started")
     b.signal(signal.SIGUSR2)
-    b.wait_exit(timeout=20)
+    b.wait_exit()
     text = b.out.text()
     assert "SIGUSR2: power off" in text
     assert "a: stopped" in text
@@ -140,21 +179,39 @@ def test_missing_program_is_reported_and_retried(sandbox):
     b.out.wait_for("nope: exited with status 127; restarting in 200 ms")
 
 
+def boxctl_answers(sock):
+    """True when boxinit's event loop answers a request on its control
+    socket. Asked from outside boxinit's pid namespace, the answer is a
+    refusal ("permission denied"): an answer all the same."""
+    try:
+        with socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET) as s:
+            s.settimeout(30)
+            s.connect(sock)
+            s.send(b"status")
+            return s.recv(4096).split(b"\t")[0].isdigit()
+    except OSError:
+        return False
+
+
 def test_missing_config_keeps_running(sandbox):
     b = sandbox("")
     b.out.wait_for("fatal: no services configured")
-    time.sleep(0.3)
+    # past that message, its event loop still answers boxctl
+    sock = f"/proc/{b.boxinit_pid()}/root/run/boxinit.sock"
+    wait_until(lambda: b.proc.poll() is not None or boxctl_answers(sock), what="boxctl's answer")
     assert b.proc.poll() is None, "PID 1 exited"
+    assert boxctl_answers(sock)
 
 
 def test_boxctl_poweroff_from_a_oneshot_service(sandbox):
     b = sandbox("""
 service.web.exec = /bin/sleep 1000
 service.off.exec = /bin/sh -c "boxctl status; boxctl poweroff"
+service.off.control = yes
 service.off.type = oneshot
 service.off.after = web
 """)
-    b.wait_exit(timeout=20)
+    b.wait_exit()
     text = b.out.text()
     assert re.search(r"^off: web +running", text, re.M), text
     assert "boxctl: power off" in text
@@ -162,8 +219,126 @@ service.off.after = web
 
 
 def test_logs_go_to_run(sandbox):
+    # read from boxinit's side: no container sees the log directory
     b = sandbox("""
 service.chat.exec = /bin/sh -c "echo one; echo two; exec sleep 1000"
-service.reader.exec = /bin/sh -c "sleep 0.5; cat /run/boxinit/chat.log; exec sleep 1000"
 """)
-    b.out.wait_for(lambda t: t.startswith("reader: [") and t.endswith("chat: two"))
+    b.out.wait_for("chat: two")
+    path = f"/proc/{b.boxinit_pid()}/root/run/boxinit/chat.log"
+
+    def logged_two():
+        with open(path) as f:
+            logged = f.read().splitlines()
+        return logged if any(t.startswith("[") and t.endswith("chat: two")
+                             for t in logged) else None
+    logged = wait_until(logged_two, what="chat: two in chat.log")
+    assert any(t.startswith("[") and t.endswith("chat: one") for t in logged), logged
+
+
+def test_console_to_a_regular_file_keeps_the_first_lines(tmp_path):
+    """PID 1 with its output going to a regular file: applying the config's
+    console reopened the file at offset 0 and overwrote the version line and
+    the config errors with the lines that followed."""
+    import os
+    import subprocess
+    from sandbox import TestCgroups, make_rootfs, unique_tag
+    root = make_rootfs(str(tmp_path / "root"), """
+service.bad.exec = /bin/sleep 1000
+service.bad.memory = 10Q
+service.good.exec = /bin/sh -c "echo good-ran; exec sleep 1000"
+""")
+    log = tmp_path / "console.log"
+    cg = TestCgroups(unique_tag("boxinit-test"))
+    with open(log, "w") as out:
+        proc = subprocess.Popen(
+            ["unshare", "--pid", "--fork", "--mount", "--uts", "--ipc", "--net",
+             "--cgroup", "--propagation", "private", "chroot", root, "/init"],
+            stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+            preexec_fn=cg.join)
+    try:
+        wait_until(lambda: "good: good-ran" in log.read_text(), what="the service's line")
+        text = log.read_text()
+        # the first of boxinit's lines (a sanitizer build prints its own
+        # warnings, not prefixed, before boxinit's first line)
+        ours = [t for t in text.splitlines() if t.startswith("boxinit: ")]
+        assert ours and "starting as pid 1" in ours[0], text
+        assert re.search(r"/etc/boxinit.conf:3: .*memory", text), text
+        assert "boxinit: ready:" in text, text
+    finally:
+        with open(f"/proc/{proc.pid}/task/{proc.pid}/children") as f:
+            kids = [int(k) for k in f.read().split()]
+        for k in kids:
+            os.kill(k, signal.SIGKILL)
+        proc.wait(timeout=60)
+        cg.cleanup()
+
+
+def test_failure_action_reboots_until_the_guard_says_enough(sandbox, tmp_path):
+    """A critical service that fails reboots the machine (as PID 1 of a
+    sandbox: boxinit's exit path), counted in state_dir across boots; past
+    reboot_limit within reboot_window the machine stays up and says why."""
+    conf = """
+state_dir = /data
+reboot_limit = 2
+reboot_window = 1h
+service.crit.exec = /bin/sh -c "exit 3"
+service.crit.restart = no
+service.crit.failure_action = reboot
+service.calm.exec = /bin/sleep 1000
+"""
+    kept = ""                           # /data/reboots, carried from boot to boot
+    for n in (1, 2):
+        b = sandbox(conf, files={"data/reboots": kept})
+        b.out.wait_for(f"crit: failed (exited with status 3): failure_action = reboot "
+                       f"(reboot {n} of 2 within 3600 s (/data/reboots))")
+        b.out.wait_for("crit failed: reboot")
+        b.wait_exit()
+        text = b.out.text()
+        assert "calm: stopped" in text and "rebooting" in text, text
+        with open(os.path.join(b.root, "data/reboots")) as f:
+            kept = f.read()
+        assert len(kept.splitlines()) == n, kept
+    b = sandbox(conf, files={"data/reboots": kept})
+    b.out.wait_for("crit: failed (exited with status 3): failure_action = reboot not taken: "
+                   "2 reboots already within 3600 s (/data/reboots); staying up")
+    path = f"/proc/{b.boxinit_pid()}/root/run/boxinit/boxinit.log"
+    wait_until(lambda: "boxinit: ready:" in open(path).read(), what="ready")
+    assert b.proc.poll() is None
+    assert "rebooting" not in b.out.text()
+
+
+def test_not_ready_in_time_is_restarted_like_a_crash(sandbox):
+    b = sandbox("""
+service.slow.exec = /bin/sleep 1000
+service.slow.ready = fd:3
+service.slow.ready_timeout = 300ms
+service.slow.restart_max = 1
+service.dep.exec = /bin/sleep 1000
+service.dep.after = slow
+""")
+    b.out.wait_for("slow: not ready within 300 ms: killing it")
+    b.out.wait_for("slow: not ready within 300 ms; restarting in 100 ms")
+    b.out.wait_for("slow: not ready within 300 ms; crash loop: 1 restarts within 60 s: "
+                   "giving up (failed)")
+    b.out.wait_for('dep: not started: dependency "slow" failed')
+    b.out.wait_for("ready: 0 services started (boot ")
+    assert "dep: started" not in b.out.text()
+
+
+def test_console_timestamps(sandbox):
+    b = sandbox("""
+console_timestamps = yes
+service.talk.exec = /bin/sh -c "echo hello; exec sleep 1000"
+""")
+    b.out.wait_for("talk: hello")
+    # boxinit's and the service's lines (a sanitizer build adds its own)
+    lines = [t for t in b.out.text().splitlines() if re.search(r"(boxinit|talk): ", t)]
+    # the two lines before the configuration is read have none; then all
+    assert "starting as pid 1" in lines[0] and not lines[0].startswith("[")
+    first = [i for i, t in enumerate(lines) if t.startswith("[")][0]
+    assert first <= 2, lines
+    stamps = [re.match(r"^\[\s*(\d+)\.(\d{3})\] (boxinit|talk): ", t) for t in lines[first:]]
+    assert all(stamps), lines
+    # the uptime of the line, in order
+    times = [int(m.group(1)) * 1000 + int(m.group(2)) for m in stamps]
+    assert times == sorted(times), lines

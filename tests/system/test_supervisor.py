@@ -1,6 +1,23 @@
 """boxinit when it is not PID 1: a foreground supervisor (development, tests)."""
+import os
 import signal
 import time
+
+from sandbox import exited, kill_pidfds, open_pidfds, wait_until
+
+
+def sleeps(kids, argv=None):
+    """Pids of kids that run sleep (with that command line, if argv)."""
+    return [p for p, (_, _, c) in kids.items()
+            if c == "sleep" and (argv is None or cmdline(p) == argv)]
+
+
+def cmdline(pid):
+    try:
+        with open(f"/proc/{pid}/cmdline", "rb") as f:
+            return f.read().replace(b"\0", b" ").decode(errors="replace").strip()
+    except OSError:
+        return ""
 
 
 def test_supervisor_runs_services_and_stops_on_sigterm(supervisor):
@@ -11,45 +28,58 @@ service.two.exec = /bin/sh -c "echo two-up; exec sleep 1000"
     b.out.wait_for("one: one-up")
     b.out.wait_for("two: two-up")
     assert "starting as supervisor" in b.out.text()
-    # "echo" comes before "exec sleep": give the exec a moment
-    deadline = time.monotonic() + 5
-    while True:
-        kids = b.descendants()
-        sleeps = [p for p, (_, _, c) in kids.items() if c == "sleep"]
-        if len(sleeps) == 2 or time.monotonic() > deadline:
-            break
-        time.sleep(0.05)
-    assert len(sleeps) == 2, kids
-    b.signal(signal.SIGTERM)
-    assert b.wait_exit() == 0
-    text = b.out.text()
-    assert "SIGTERM: exiting" in text
-    assert "all services stopped" in text
-    for pid in kids:            # nothing left behind
-        try:
-            with open(f"/proc/{pid}/stat") as f:
-                assert f.read().split()[2] == "Z"
-        except FileNotFoundError:
-            pass
+    # "echo" comes before "exec sleep": wait for both execs
+    kids = wait_until(lambda: (lambda k: k if len(sleeps(k)) == 2 else None)(b.descendants()),
+                      what="both services' sleep")
+    # pidfds name these very processes: a pid recycled by the time boxinit
+    # has exited (pid_max is 32768 here) cannot fool the check below
+    fds = open_pidfds(kids)
+    try:
+        still = b.descendants()
+        assert len(sleeps({p: v for p, v in still.items() if p in fds})) == 2, (kids, still)
+        b.signal(signal.SIGTERM)
+        assert b.wait_exit() == 0
+        text = b.out.text()
+        assert "SIGTERM: exiting" in text
+        assert "all services stopped" in text
+        # nothing left behind: every process that was below boxinit has
+        # exited (a zombie not yet reaped by the system counts as exited)
+        alive = [p for p, fd in fds.items() if p in still and not exited(fd)]
+        assert not alive, (alive, still)
+    finally:
+        for fd in fds.values():
+            os.close(fd)
 
 
 def test_orphans_stay_below_the_supervisor_and_are_reaped(supervisor):
+    # ten orphans ("(sleep 999 &)": their parent subshell exits at once) that
+    # live until the test kills them, so that the test sees each of them
+    # below boxinit first, whatever the machine's load
     b = supervisor("""
-service.p.exec = /bin/sh -c 'for i in 1 2 3 4 5 6 7 8 9 10; do (sleep 1 &); done; echo spawned; exec sleep 1000'
+service.p.exec = /bin/sh -c 'for i in 1 2 3 4 5 6 7 8 9 10; do (sleep 999 &); done; echo spawned; exec sleep 1000'
 """)
     b.out.wait_for("p: spawned")
     # re-parented inside boxinit's tree (the container's reaper, or boxinit
     # itself as child subreaper), never to the system's init
-    kids = b.descendants()
-    assert len([p for p, (_, _, c) in kids.items() if c == "sleep"]) >= 2
-    deadline = time.monotonic() + 5
-    while time.monotonic() < deadline:
-        kids = b.descendants()
-        if not [p for p, (st, _, _) in kids.items() if st == "Z"] and \
-                len([p for p, (_, _, c) in kids.items() if c == "sleep"]) == 1:
-            break
-        time.sleep(0.1)
+    kids = wait_until(lambda: (lambda k: k if len(sleeps(k, "sleep 999")) == 10 and
+                               len(sleeps(k, "sleep 1000")) == 1 else None)(b.descendants()),
+                      what="10 orphans and the service below boxinit")
+    orphans = open_pidfds(sleeps(kids, "sleep 999"))
+    try:
+        # still the same processes, still below boxinit
+        assert set(orphans) <= set(b.descendants()), (orphans, kids)
+        assert len(orphans) == 10
+    finally:
+        kill_pidfds(orphans)    # and closes them
+    # they exit; whoever they were re-parented to reaps them
+
+    def reaped():
+        k = b.descendants()
+        return k if not [p for p, (st, _, _) in k.items() if st == "Z"] and \
+            sleeps(k) == sleeps(k, "sleep 1000") and len(sleeps(k)) == 1 else None
+    kids = wait_until(reaped, what="the orphans reaped, only the service left")
     assert not [p for p, (st, _, _) in kids.items() if st == "Z"]
+    assert b.out.text().count("p: started") == 1
     b.signal(signal.SIGINT)
     assert b.wait_exit() == 0
 

@@ -7,10 +7,14 @@
  *                     exit (they are re-parented to PID 1), print
  *                     "orphans-ready N", then on a line (or EOF) on stdin
  *                     close the pipe: all N exit at the same moment.
- *   orphans churn S   for S seconds, make orphans that exit at once: a
- *                     steady SIGCHLD storm for PID 1. Prints "churned N".
+ *   orphans churn N   print "orphans-churning", then make orphans that exit
+ *                     at once (a steady SIGCHLD storm for PID 1) until at
+ *                     least N were made and a line (or EOF) came on stdin:
+ *                     the caller decides how long, by an event, not a
+ *                     time. Prints "churned COUNT".
  */
 #define _GNU_SOURCE
+#include <poll.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
@@ -18,16 +22,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
-
-static double now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
 
 static int storm_fd = -1;
 
@@ -83,26 +78,51 @@ static int storm(int n)
 	return 0;
 }
 
-static int churn(double secs)
+/* True once stdin has a line or hit EOF (or failed): poll(2), no blocking. */
+static int told_to_stop(void)
 {
-	double end = now() + secs;
+	struct pollfd p = { .fd = 0, .events = POLLIN };
+	char c;
+
+	if (poll(&p, 1, 0) == 0)
+		return 0;
+	if (p.revents & POLLIN)
+		while (read(0, &c, 1) == 1 && c != '\n')
+			;
+	return 1;
+}
+
+static int churn(long want)
+{
 	long n = 0;
+	int stop = 0, st;
 
-	while (now() < end) {
-		pid_t mid = fork();
+	printf("orphans-churning\n");
+	fflush(stdout);
+	while (n < want || !stop) {
+		pid_t mid;
 
+		if (!stop)
+			stop = told_to_stop();
+		mid = fork();
 		if (mid < 0) {
 			usleep(1000);
 			continue;
 		}
 		if (mid == 0) {
-			for (int i = 0; i < 8; i++)
-				if (fork() == 0)
+			int made = 0;
+
+			for (int i = 0; i < 8; i++) {
+				pid_t o = fork();
+
+				if (o == 0)
 					_exit(0);
-			_exit(0);       /* the 8 are orphans, exiting as we do */
+				made += o > 0;
+			}
+			_exit(made);    /* the orphans exit as we do */
 		}
-		waitpid(mid, NULL, 0);
-		n += 8;
+		if (waitpid(mid, &st, 0) == mid && WIFEXITED(st))
+			n += WEXITSTATUS(st);   /* orphans really made */
 	}
 	printf("churned %ld\n", n);
 	return 0;
@@ -113,7 +133,7 @@ int main(int argc, char **argv)
 	if (argc == 3 && !strcmp(argv[1], "storm"))
 		return storm(atoi(argv[2]));
 	if (argc == 3 && !strcmp(argv[1], "churn"))
-		return churn(atof(argv[2]));
-	fprintf(stderr, "usage: orphans storm N | churn SECONDS\n");
+		return churn(atol(argv[2]));
+	fprintf(stderr, "usage: orphans storm N | churn N\n");
 	return 2;
 }
