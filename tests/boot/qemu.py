@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: MIT
 """Boot the board's kernel + initramfs under QEMU with a test configuration.
 
-The base image (build/$ARCH/initramfs.cpio.gz, made by `make image`) is not
+The base image (build/$BOARD/initramfs.cpio.gz, made by `make image`) is not
 rebuilt per test: a second, tiny gzip'ed newc archive holding the test's
 /etc/boxinit.conf (and any other files) is appended to it, and the kernel
 unpacks concatenated archives in order, so the later files win.
@@ -25,7 +25,9 @@ ROOT = Path(__file__).resolve().parents[2]
 ARCH = os.environ.get("ARCH", "x86_64")
 BOARD = os.environ.get("BOARD", f"qemu-{ARCH}")
 BOARD_DIR = ROOT / "board" / BOARD
-BUILD = ROOT / "build" / ARCH
+# The board's own tree (kernel, rootfs, initramfs; as board/common/board.mk
+# makes it), and the static boxinit's, shared by the boards of one ARCH.
+BUILD = ROOT / "build" / BOARD
 BASE_INITRD = BUILD / "initramfs.cpio.gz"
 RUN_QEMU = ROOT / "board" / "common" / "run-qemu.sh"
 
@@ -33,7 +35,7 @@ RUN_QEMU = ROOT / "board" / "common" / "run-qemu.sh"
 
 def _board_conf():
     """The board's settings: board.conf is POSIX sh, so let sh read it."""
-    keys = ("ARCH", "CONSOLE", "KEYBOARD_MODULES", "KERNEL_MODULES", "QEMU")
+    keys = ("ARCH", "CONSOLE", "KEYBOARD_MODULES", "KERNEL_MODULES", "QEMU", "SUITE")
     script = '. "$1" && printf "%s\\0" ' + " ".join(f'"${{{k}:-}}"' for k in keys)
     out = subprocess.run(["sh", "-c", script, "sh", str(BOARD_DIR / "board.conf")],
                          check=True, capture_output=True, text=True).stdout
@@ -41,29 +43,52 @@ def _board_conf():
 
 
 BOARD_CONF = _board_conf()
+BIN_BUILD = ROOT / "build" / (BOARD_CONF["ARCH"] or ARCH)    # build/$ARCH/boxinit
 CONSOLE = BOARD_CONF["CONSOLE"]                 # ttyS0, ttyAMA0
 # Modules the board's QEMU keyboard needs (sendkey ctrl-alt-delete), or "".
 KEYBOARD_MODULES = BOARD_CONF["KEYBOARD_MODULES"].split()
 
 
+MODULE_SUFFIXES = (".ko", ".ko.xz", ".ko.zst", ".ko.gz")
+
+
+def module_name(path):
+    """The module name of a file name: crc32c-intel.ko.xz -> crc32c_intel."""
+    return Path(path).name.split(".")[0].replace("-", "_")
+
+
 def image_modules():
-    """(directory, {module name: path}) of the modules in the image's rootfs."""
-    dirs = list((BUILD / "rootfs" / "lib" / "modules").glob("*/modules.dep"))
+    """(directory, {module name: path}) of the modules in the image's rootfs:
+    /lib/modules/$V, or /usr/lib/modules/$V (merged /usr, Debian 13)."""
+    r = BUILD / "rootfs"
+    dirs = (list((r / "lib" / "modules").glob("*/modules.dep"))
+            + list((r / "usr" / "lib" / "modules").glob("*/modules.dep")))
     assert len(dirs) == 1, dirs
     mdir = dirs[0].parent
-    mods = {p.name[:-3].replace("-", "_"): p for p in mdir.rglob("*.ko")}
+    mods = {module_name(p): p for p in mdir.rglob("*.ko*") if p.name.endswith(MODULE_SUFFIXES)}
     return mdir, mods
 
 
 def kernel_config():
-    """{CONFIG_X: value} of the board's kernel (boot/config-$V of the .deb)."""
+    """{CONFIG_X: value} of the board's kernel (boot/config-$V of the .deb);
+    "n" for the options it lists as "is not set"."""
     v = (BUILD / "kernel" / "release").read_text().strip()
     conf = {}
     for line in (BUILD / "kernel" / v / "boot" / f"config-{v}").read_text().splitlines():
         if line.startswith("CONFIG_") and "=" in line:
             k, _, val = line.partition("=")
             conf[k] = val
+        elif line.startswith("# CONFIG_") and line.endswith(" is not set"):
+            conf[line.split()[1]] = "n"     # the option exists, unset
     return conf
+
+
+def has_memcg_v1():
+    """Does the board's kernel have the cgroup v1 memory controller? Always
+    with CONFIG_MEMCG before 6.12 (no CONFIG_MEMCG_V1 option then); from
+    6.12 only with CONFIG_MEMCG_V1=y (Debian 13 leaves it unset)."""
+    conf = kernel_config()
+    return conf.get("CONFIG_MEMCG") == "y" and conf.get("CONFIG_MEMCG_V1", "y") == "y"
 
 
 def image_softdeps():
@@ -92,7 +117,12 @@ def image_softdeps():
     return soft
 
 
-HARD_TIMEOUT = 120          # seconds: no boot may live longer than this
+HARD_TIMEOUT = 600          # seconds: no boot may live longer than this
+# Every wait lasts at least this long (seconds), whatever a test asks: TCG on
+# a loaded 2-CPU machine is several times slower than on an idle one, and a
+# deadline only costs time when the test fails (a dead or panicked guest
+# fails a wait at once, and HARD_TIMEOUT bounds the whole boot).
+WAIT_FLOOR = 180
 PANIC_MARKERS = ("Kernel panic", "Attempted to kill init")
 
 # Services are written as "service.NAME.KEY = VALUE" (one place to change).
@@ -159,17 +189,27 @@ class Guest:
     """One QEMU boot. Use as a context manager (always killed on exit)."""
 
     def __init__(self, workdir, config, files=None, append="", accel=None,
-                 serial_input=False, hostfwd=""):
+                 serial_input=False, hostfwd="", tftp="", qemu_args=(), reboot=False):
+        """qemu_args: extra QEMU arguments (a device); reboot: the guest's
+        reboot (its watchdog's reset) boots it again instead of ending QEMU."""
         self.dir = Path(workdir)
+        self.qemu_args = list(qemu_args)
+        self.reboot = reboot
         self.serial_input = serial_input
         self.hostfwd = hostfwd          # e.g. "tcp:127.0.0.1:18080-:8080"
+        self.tftp = str(tftp)           # a host directory served at 10.0.2.2
         self.ser_path = self.dir / "serial.sock"
         self.log_path = self.dir / "serial.log"
         self.mon_path = self.dir / "monitor.sock"
         self.initrd = self.dir / "initrd.cpio.gz"
         self.config = config
         self.files = dict(files or {})
-        self.append = append
+        # The kernel prints on the same serial line as boxinit, byte by
+        # byte in the middle of boxinit's lines (an OOM report cut
+        # "check: CTRL=cpu memory pids" in two). loglevel=1 keeps only
+        # KERN_EMERG on the console: panics and "reboot: ..." still show.
+        # A test that wants the kernel's messages passes ignore_loglevel.
+        self.append = " ".join(w for w in ("loglevel=1", append) if w)
         self.accel = accel or os.environ.get("ACCEL", "tcg")
         self.proc = None
         self.started = None
@@ -187,13 +227,14 @@ class Guest:
         self.log_path.write_bytes(b"")
         env = dict(os.environ, ACCEL=self.accel, APPEND=self.append,
                    INITRD=str(self.initrd), QEMU_IO="-display none",
-                   HOSTFWD=self.hostfwd)
+                   HOSTFWD=self.hostfwd, TFTP=self.tftp,
+                   QEMU_REBOOT="1" if self.reboot else "")
         cmd = ["timeout", "-k", "5", str(HARD_TIMEOUT), str(RUN_QEMU),
                str(BOARD_DIR), str(BUILD),
                *(["-chardev", f"socket,id=ser0,path={self.ser_path},server=on,"
                   f"wait=off,logfile={self.log_path}", "-serial", "chardev:ser0"]
                  if self.serial_input else ["-serial", f"file:{self.log_path}"]),
-               "-monitor", f"unix:{self.mon_path},server,nowait"]
+               "-monitor", f"unix:{self.mon_path},server,nowait", *self.qemu_args]
         self.started = time.monotonic()
         # Own session: close() kills timeout and qemu by this group id.
         self.proc = subprocess.Popen(cmd, cwd=ROOT, env=env,
@@ -209,7 +250,7 @@ class Guest:
                 os.killpg(self.proc.pid, signal.SIGKILL)
             except ProcessLookupError:
                 pass
-            self.proc.wait(timeout=10)
+            self.proc.wait(timeout=60)
 
     def __enter__(self):
         return self.start()
@@ -236,6 +277,7 @@ class Guest:
         """Wait until regex @pattern matched @count times in the log; return
         the matches. Fails early on a panic or when QEMU has exited."""
         rx = re.compile(pattern, re.M)
+        timeout = max(timeout, WAIT_FLOOR)
         deadline = time.monotonic() + timeout
         while True:
             alive = self.running()      # read the log after the exit check
@@ -256,6 +298,7 @@ class Guest:
 
     def wait_exit(self, timeout=30):
         """Wait for QEMU to exit (guest reboot/poweroff with -no-reboot)."""
+        timeout = max(timeout, WAIT_FLOOR)
         try:
             rc = self.proc.wait(timeout=timeout)
         except subprocess.TimeoutExpired:
@@ -268,7 +311,7 @@ class Guest:
         return end - self.started
 
     # -- acting ---------------------------------------------------------
-    def monitor(self, command, timeout=5):
+    def monitor(self, command, timeout=60):
         """Send one HMP command to the QEMU monitor; return its raw output."""
         deadline = time.monotonic() + timeout
         while True:
