@@ -347,13 +347,15 @@ void peer_identify(int fd, struct peer *p)
 	}
 }
 
-enum svc_control peer_access(int fd, pid_t *pid, char *who, size_t len)
+enum svc_control peer_access(int fd, pid_t *pid, bool *operator_peer, char *who,
+			     size_t len)
 {
 	struct peer p;
 	const struct svc_conf *s;
 
 	peer_identify(fd, &p);
 	*pid = p.pid;
+	*operator_peer = p.kind == PEER_OPERATOR && p.uid == 0;
 	switch (p.kind) {
 	case PEER_OPERATOR:
 		snprintf(who, len, "uid %d", (int)p.uid);

@@ -22,6 +22,7 @@
 #ifndef BOXINIT_PEER_H
 #define BOXINIT_PEER_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <sys/types.h>
 
@@ -50,10 +51,12 @@ void peer_identify(int fd, struct peer *p);
  * operator with uid 0 everything (CONTROL_FULL), a service with uid 0 what
  * its `control` key grants, anyone else nothing (CONTROL_NONE; a service
  * boxinit cannot name, a peer it cannot see). *@pid gets the peer's pid in
- * boxinit's pid namespace (0 if none), @who (@len bytes) a description
+ * boxinit's pid namespace (0 if none), *@operator_peer whether it is an
+ * operator with uid 0 (trusted: sock.h), @who (@len bytes) a description
  * for the log ("service web, control = no").
  */
-enum svc_control peer_access(int fd, pid_t *pid, char *who, size_t len);
+enum svc_control peer_access(int fd, pid_t *pid, bool *operator_peer, char *who,
+			     size_t len);
 
 /*
  * peer_cgroup_service - the service whose cgroup holds a process, from

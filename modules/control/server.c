@@ -15,6 +15,7 @@
 #include "log.h"
 #include "loop.h"
 #include "peer.h"
+#include "sock.h"
 #include "util.h"
 
 struct client {
@@ -22,6 +23,7 @@ struct client {
 	struct loop_timer idle;         /* dropped when it stays silent */
 	enum svc_control access; /* what the peer may ask: see control.h */
 	pid_t pid;              /* the peer, in our pid namespace (0: unknown) */
+	bool operator_peer;     /* trusted: closed plainly, not by sock_close() */
 	char who[80];           /* "service NAME", for the log */
 };
 
@@ -30,6 +32,7 @@ struct follower {
 	struct loop_handler h;
 	uint64_t seq;           /* the last event sent */
 	bool json;
+	bool operator_peer;     /* as struct client's */
 };
 
 static struct {
@@ -46,7 +49,10 @@ static void client_drop(struct client *c)
 	if (c->h.fd < 0)
 		return;
 	loop_del(&c->h);
-	close(c->h.fd);
+	if (c->operator_peer)
+		close(c->h.fd);
+	else
+		sock_close(c->h.fd);    /* files it passed die elsewhere */
 	c->h.fd = -1;
 	loop_timer_stop(&c->idle);
 }
@@ -102,7 +108,10 @@ static void follower_drop(struct follower *f)
 	if (f->h.fd < 0)
 		return;
 	loop_del(&f->h);
-	close(f->h.fd);
+	if (f->operator_peer)
+		close(f->h.fd);
+	else
+		sock_close(f->h.fd);
 	f->h.fd = -1;
 }
 
@@ -139,7 +148,7 @@ static void on_follower(struct loop_handler *h, uint32_t events)
 	char b[16];
 
 	if (events & (EPOLLHUP | EPOLLERR | EPOLLRDHUP) ||
-	    ((events & EPOLLIN) && recv(h->fd, b, sizeof(b), MSG_DONTWAIT) <= 0)) {
+	    ((events & EPOLLIN) && sock_recv(h->fd, b, sizeof(b), MSG_DONTWAIT) <= 0)) {
 		follower_drop(f);   /* the client went away (it never sends more) */
 		return;
 	}
@@ -152,6 +161,39 @@ static void on_event(void)
 	for (int i = 0; i < CONTROL_FOLLOWERS; i++)
 		if (ctl.followers[i].h.fd >= 0)
 			follower_push(&ctl.followers[i]);
+}
+
+/* A free follower slot for a new follower, NULL when none. Services
+ * (control = status or yes) hold at most CONTROL_FOLLOWERS / 2 of them,
+ * and an operator takes the slot of a service's follower when all are
+ * taken: the operator's `boxctl events -f` always gets one. */
+static struct follower *follower_slot(bool operator_peer)
+{
+	struct follower *free_slot = NULL, *service = NULL;
+	int services = 0;
+
+	for (int i = 0; i < CONTROL_FOLLOWERS; i++) {
+		struct follower *x = &ctl.followers[i];
+		char b;
+
+		/* first reclaim the ones whose client has gone and whose
+		 * hangup the loop has not seen yet */
+		if (x->h.fd >= 0 && recv(x->h.fd, &b, 1, MSG_PEEK | MSG_DONTWAIT) == 0)
+			follower_drop(x);
+		if (x->h.fd < 0) {
+			free_slot = free_slot ? free_slot : x;
+		} else if (!x->operator_peer) {
+			services++;
+			service = service ? service : x;
+		}
+	}
+	if (!operator_peer)
+		return services < CONTROL_FOLLOWERS / 2 ? free_slot : NULL;
+	if (!free_slot && service) {
+		follower_drop(service);
+		free_slot = service;
+	}
+	return free_slot;
 }
 
 /* "[json] follow [SEQ]": @c's socket becomes a follower (the client slot
@@ -173,20 +215,7 @@ static void follow(struct client *c, const char *req)
 		client_drop(c);
 		return;
 	}
-	for (int pass = 0; pass < 2 && !f; pass++) {
-		for (int i = 0; i < CONTROL_FOLLOWERS && !f; i++) {
-			struct follower *x = &ctl.followers[i];
-			char b;
-
-			/* all taken: first reclaim the ones whose client has
-			 * gone and whose hangup the loop has not seen yet */
-			if (pass && x->h.fd >= 0 &&
-			    recv(x->h.fd, &b, 1, MSG_PEEK | MSG_DONTWAIT) == 0)
-				follower_drop(x);
-			if (x->h.fd < 0)
-				f = x;
-		}
-	}
+	f = follower_slot(c->operator_peer);
 	if (!f) {
 		reply(c->h.fd, CTL_ERROR, "too many followers", "");
 		client_drop(c);
@@ -200,8 +229,12 @@ static void follow(struct client *c, const char *req)
 	f->h.fn = on_follower;
 	f->seq = seq;
 	f->json = k;
+	f->operator_peer = c->operator_peer;
 	if (loop_add(&f->h, EPOLLIN | EPOLLRDHUP) < 0) {
-		close(f->h.fd);
+		if (f->operator_peer)
+			close(f->h.fd);
+		else
+			sock_close(f->h.fd);
 		f->h.fd = -1;
 		return;
 	}
@@ -230,7 +263,7 @@ static void client_serve(struct client *c)
 	ssize_t n;
 	int code;
 
-	n = recv(c->h.fd, req, sizeof(req), MSG_DONTWAIT | MSG_TRUNC);
+	n = sock_recv(c->h.fd, req, sizeof(req), MSG_DONTWAIT | MSG_TRUNC);
 	if (n < 0 && (errno == EAGAIN || errno == EINTR))
 		return;                 /* not yet: wait for it (bounded) */
 	if (n <= 0) {
@@ -305,12 +338,16 @@ static void on_accept(struct loop_handler *h, uint32_t events)
 			}
 		}
 		client_drop(c);
+		sock_refuse_fds(fd);
 		c->h.fd = fd;
 		c->h.fn = on_client;
-		c->access = peer_access(fd, &c->pid, c->who, sizeof(c->who));
+		c->access = peer_access(fd, &c->pid, &c->operator_peer, c->who, sizeof(c->who));
 		loop_timer_set(&c->idle, now_ms() + CONTROL_IDLE_MS);
 		if (loop_add(&c->h, EPOLLIN) < 0) {
-			close(fd);
+			if (c->operator_peer)
+				close(fd);
+			else
+				sock_close(fd);
 			c->h.fd = -1;
 			continue;
 		}
@@ -379,6 +416,7 @@ int control_open(const char *path, const struct control_ops *ops)
 		close(fd);
 		return r;
 	}
+	sock_refuse_fds(fd);    /* SO_PASSRIGHTS (6.16); else sock.h's way */
 	ctl.listen.fd = fd;
 	ctl.listen.fn = on_accept;
 	if (loop_add(&ctl.listen, EPOLLIN) < 0) {

@@ -15,6 +15,7 @@
 #include "log.h"
 #include "ready.h"
 #include "service.h"
+#include "sock.h"
 
 #define READ_ROUNDS 16u         /* reads (or datagrams) per turn of the loop */
 
@@ -112,6 +113,9 @@ static int notify_open(struct service *s, struct sockaddr_un *a, struct err *e)
 		close(fd);
 		return r;
 	}
+	/* SO_PASSRIGHTS (6.16): a sender's files refused; else sock.h */
+	if ((r = sock_refuse_fds(fd)) < 0 && r != -ENOPROTOOPT)
+		log_debug("%s: notify: SO_PASSRIGHTS: %s", svc_name(s), strerror(-r));
 	s->rdy.fd = fd;
 	s->rdy_bound = true;
 	return 0;
@@ -147,7 +151,7 @@ static void rdy_stop(struct service *s)
 	if (s->rdy.fd < 0)
 		return;
 	loop_del(&s->rdy);
-	close(s->rdy.fd);
+	sock_close(s->rdy.fd);  /* the notify socket: passed files die elsewhere */
 	s->rdy.fd = -1;
 }
 
@@ -237,7 +241,7 @@ static void on_datagram(struct loop_handler *h, uint32_t events)
 
 	for (unsigned i = 0; i < READ_ROUNDS && s->rdy.fd >= 0; i++) {
 		/* MSG_TRUNC: the datagram's real length (Linux 3.4) */
-		n = recv(h->fd, buf, sizeof(buf), MSG_TRUNC | MSG_DONTWAIT);
+		n = sock_recv(h->fd, buf, sizeof(buf), MSG_TRUNC | MSG_DONTWAIT);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0 && errno == EAGAIN)

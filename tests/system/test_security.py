@@ -20,6 +20,7 @@ import pytest
 import sandbox as sb
 from sandbox import host_boxinit, sanitized
 from test_container import MARKER, containers, lines, reaper_of  # noqa: F401 (fixture)
+from test_ready import sdnotify  # noqa: F401 (fixture)
 
 # Issue 12 asks each finding tested in each mode of sandbox.MODES: boxinit's
 # root a plain chroot, a mount point, or the top of its mount namespace (a
@@ -1193,3 +1194,58 @@ service.spy.exec = /bin/sh /try.sh
     seen = lines(b, "spy: ")
     assert int(next(t for t in seen if t.startswith("READ")).split()[1]) > 0, seen
     assert not [t for t in seen if t.startswith("FOUND")], seen
+
+
+# A socket whose last close blocks for an hour (sdnotify --linger), passed to
+# boxinit over the notify socket and the control socket: the kernel releases
+# a passed file that the receiver does not take in the receiver, and PID 1
+# blocks its signals, so a close there would wedge it (no reaping, no
+# watchdog pets). Refused by SO_PASSRIGHTS (Linux 6.16), else taken and
+# closed in a throwaway child (modules/base/sock.h); test_sock.c tests that
+# path on any kernel.
+LINGER = """
+# five tries: one is enough for a wedge, and each may lose the race (the
+# receiver's drop done before the sender's own close)
+for i in 1 2 3 4 5; do sdnotify %s "--linger=%s" > /tmp/l$i 2>&1 & done
+for i in 1 2 3 4 5; do
+    until grep -q sdnotify: /tmp/l$i || grep -q lingering /tmp/l$i; do sleep 0.05; done
+done
+echo "%s: $(cat /tmp/l? | tr '\\n' ' ')"
+"""
+LINGER_WEB = "#!/bin/sh" + LINGER % ("", "STATUS=lingering", "notify") + """
+sdnotify READY=1
+echo notified
+exec sleep 1000
+"""
+LINGER_CTL = "#!/bin/sh" + LINGER % ("--to=/run/boxinit.sock", "X=status", "control") + """
+exec sleep 1000
+"""
+
+
+@MODES
+def test_passed_files_never_close_in_pid1(containers, sdnotify, mode):  # noqa: F811
+    def setup(root):
+        shutil.copy2(sdnotify, os.path.join(root, "bin/sdnotify"))
+        for name, text in (("linger-web", LINGER_WEB), ("linger-ctl", LINGER_CTL)):
+            write_script(root, "/bin/" + name, text)
+            os.chmod(os.path.join(root, "bin", name), 0o755)
+    b = containers("""
+service.web.exec = /bin/linger-web
+service.web.ready = notify
+service.ctl.exec = /bin/linger-ctl
+service.ctl.control = status
+service.dep.exec = /bin/sleep 1000
+service.dep.after = web
+""", setup=setup, mode=mode)
+    b.out.wait_for("web: notify: ")
+    b.out.wait_for("ctl: control: ")
+    b.out.wait_for("dep: started")          # READY=1 came after the socket
+    r = operator(b, "status")
+    assert r.returncode == 0 and "web" in r.stdout, r.stderr
+    # the notify socket closed with the service, the control connection
+    # with its request: boxinit still answers
+    r = operator(b, "stop", "web")
+    assert r.returncode == 0, r.stderr
+    b.out.wait_for("web: stopped")
+    r = operator(b, "status")
+    assert r.returncode == 0 and "stopped" in r.stdout, r.stderr

@@ -13,6 +13,8 @@
 #include <unistd.h>
 
 #include "container.h"
+#include "fds.h"
+#include "exec.h"
 #include "nsexec.h"
 
 extern char **environ;
@@ -41,27 +43,6 @@ static void __attribute__((noreturn)) fail_err(const struct err *e)
 {
 	(void)!dprintf(2, "%s\n", e->msg);
 	_exit(127);
-}
-
-/* Close every fd from 3 on but the @n in @keep: close_range(2) between
- * them (Linux 5.9), else one by one up to 4096. */
-static void close_others(const int *keep, int n)
-{
-	unsigned lo = 3;
-
-	for (;;) {
-		unsigned next = ~0u;
-
-		for (int i = 0; i < n; i++)
-			if (keep[i] >= 0 && (unsigned)keep[i] >= lo && (unsigned)keep[i] < next)
-				next = (unsigned)keep[i];
-		if (next > lo && syscall(SYS_close_range, lo, next - 1, 0) < 0)
-			for (unsigned fd = lo; fd < next && fd < 4096; fd++)
-				close((int)fd);
-		if (next == ~0u)
-			return;
-		lo = next + 1;
-	}
 }
 
 /* The command, in the container's namespaces and root. */
@@ -148,13 +129,15 @@ void child_nsexec(const struct nsexec_req *r)
 	if (r->out_fd < 3 || dup2(r->out_fd, 1) < 0 || dup2(r->out_fd, 2) < 0)
 		_exit(127);
 	close(0);
+	if (r->oom_reset && child_oom_default() < 0)
+		fail("oom_score_adj");
 	for (int i = 0; i < r->ncgroup_fds; i++)
 		if (write(r->cgroup_fds[i], "0", 1) < 0)
 			fail("cgroup");
 	for (int i = 0; i < NSEXEC_NS_MAX; i++)
 		keep[n++] = r->ns_fd[i];
 	keep[n++] = r->root_fd;
-	close_others(keep, n);          /* the cgroup files and boxinit's own */
+	fds_close_except(3, keep, n);          /* the cgroup files and boxinit's own */
 	signal(SIGCHLD, SIG_DFL);
 	enter(r);
 	pid = fork();

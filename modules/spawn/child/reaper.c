@@ -15,29 +15,9 @@
 #include <unistd.h>
 
 #include "container.h"
+#include "fds.h"
 #include "reaper.h"
 #include "util.h"
-
-/* Close every fd but the @n in @keep (close_range(2), 5.9; else a loop). */
-static void close_except(const int *keep, int n)
-{
-	unsigned lo = 0;
-
-	for (;;) {
-		unsigned next = ~0u;
-
-		for (int i = 0; i < n; i++)
-			if (keep[i] >= 0 && (unsigned)keep[i] >= lo &&
-			    (unsigned)keep[i] < next)
-				next = (unsigned)keep[i];
-		if (next > lo && syscall(SYS_close_range, lo, next - 1, 0) < 0)
-			for (unsigned fd = lo; fd < next && fd < 4096; fd++)
-				close((int)fd);
-		if (next == ~0u)
-			return;
-		lo = next + 1;
-	}
-}
 
 /* The reaper's release pipe, its read end above 0-2 (closed in the reaper:
  * the service dup2s its stdio there). Returns 0 or -1 with errno set. */
@@ -165,7 +145,7 @@ static void first_steps(const struct child_req *r, int errfd, int gofd, int stfd
 	if (unshare(CLONE_NEWCGROUP) < 0 && errno != EINVAL)
 		child_fail(errfd, "cgroup namespace");
 	/* nothing of boxinit's (console, other services' pipes) stays open */
-	close_except(keep, ARRAY_SIZE(keep));
+	fds_close_except(0, keep, ARRAY_SIZE(keep));
 	if (container_drop_bounding(r->conf, &e) < 0)
 		child_send(errfd, &e);
 }
