@@ -144,3 +144,16 @@ void boot_devkmsg_on(void)
 		log_warn("printk_devkmsg: %s: service lines in dmesg may be rate-limited",
 			 strerror(errno));
 }
+
+bool boot_oom_protect(void)
+{
+	_cleanup_fd_ int fd = open("/proc/self/oom_score_adj", O_WRONLY | O_CLOEXEC);
+
+	if (fd < 0 || write(fd, "-1000", 5) != 5) {
+		log_info("oom_score_adj -1000: %s: the OOM killer may pick boxinit "
+			 "(pid 1 of a pid namespace), which ends every service",
+			 strerror(errno));
+		return false;
+	}
+	return true;
+}

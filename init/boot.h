@@ -53,4 +53,14 @@ bool boot_is_machine_init(void);
  */
 void boot_devkmsg_on(void);
 
+/*
+ * boot_oom_protect - oom_score_adj -1000 for boxinit itself: as PID 1 of
+ * a pid namespace (not the machine's init, which the kernel never
+ * OOM-kills) the OOM killer could otherwise pick it, and its death ends
+ * the namespace and every service in it. Needs CAP_SYS_RESOURCE
+ * (proc(5)); a failure is logged. Returns true when set: the caller then
+ * has its children write 0 back (process_oom_reset()).
+ */
+bool boot_oom_protect(void);
+
 #endif

@@ -404,6 +404,7 @@ static bool boot_start(struct cli *o, const char **fatal)
 	} else if (g.pid1) {
 		log_info("pid 1 of a pid namespace, not the machine's init: "
 			 "kernel log and printk_devkmsg left alone");
+		process_oom_reset(boot_oom_protect());
 	}
 	return true;
 }

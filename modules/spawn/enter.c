@@ -7,6 +7,7 @@
 
 #include "enter.h"
 #include "nsexec.h"
+#include "process.h"
 
 static void close_all(struct nsexec_req *c)
 {
@@ -43,7 +44,7 @@ pid_t process_enter(const struct enter_req *r, struct err *e)
 		.argv = r->argv, .env = r->env, .workdir = r->workdir,
 		.conf = r->conf, .parent = getpid(), .root_fd = -1,
 		.cgroup_fds = r->cgroup_fds, .ncgroup_fds = r->ncgroup_fds,
-		.out_fd = r->out_fd,
+		.out_fd = r->out_fd, .oom_reset = process_oom_reset_on(),
 	};
 	pid_t pid = -1;
 	int ret;

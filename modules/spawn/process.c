@@ -17,6 +17,9 @@
 #include "reaper.h"
 #include "util.h"
 
+/* process_oom_reset(): children write oom_score_adj 0 first */
+static bool oom_reset;
+
 static const char *const base_env[] = {
 	"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
 	"HOME=/",
@@ -115,6 +118,8 @@ child(const struct spawn_req *r, const int ep[2], const int gp[2], const int sp[
 	};
 
 	close(ep[0]);
+	if (oom_reset && child_oom_default() < 0)
+		child_fail(ep[1], "oom_score_adj");
 	if (!r->conf) {
 		child_join_cgroups(&c, ep[1]);
 		child_exec(&c, ep[1], -1);
@@ -122,6 +127,16 @@ child(const struct spawn_req *r, const int ep[2], const int gp[2], const int sp[
 	close(gp[1]);
 	close(sp[0]);
 	reaper_start(&c, ep[1], gp[0], sp[1]);
+}
+
+void process_oom_reset(bool on)
+{
+	oom_reset = on;
+}
+
+bool process_oom_reset_on(void)
+{
+	return oom_reset;
 }
 
 static void close_pair(int p[2])

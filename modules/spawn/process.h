@@ -193,6 +193,16 @@ void process_release(struct spawn_handle *h);
  */
 char **process_env(char *const *extra);
 
+/*
+ * process_oom_reset - @on: boxinit lowered its own oom_score_adj (PID 1
+ * of a pid namespace, see boot_oom_protect()), so every child it spawns
+ * or enters writes 0 back first (child_oom_default()) and its services
+ * stay OOM-killer candidates. process_oom_reset_on() reads the setting.
+ * Off by default.
+ */
+void process_oom_reset(bool on);
+bool process_oom_reset_on(void);
+
 /* process_exit_text - "exited with status 1" / "killed by signal 9 (KILL)". */
 const char *process_exit_text(int wstatus, char *buf, size_t len);
 

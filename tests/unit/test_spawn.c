@@ -219,6 +219,45 @@ static void test_container_step_fails(void **state)
 	assert_string_equal(e.msg + n - strlen(why), why);
 }
 
+static void set_own_oom_adj(const char *v)
+{
+	int fd = open("/proc/self/oom_score_adj", O_WRONLY | O_CLOEXEC);
+
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, v, strlen(v)), (ssize_t)strlen(v));
+	close(fd);
+}
+
+/* The exit status of a child that exits with its own oom_score_adj. */
+static int child_oom_adj(void)
+{
+	char *argv[] = { "/bin/sh", "-c", "read v < /proc/self/oom_score_adj; exit $v", NULL };
+	struct spawn_req r = plain(argv);
+	struct err e;
+	int ws;
+	pid_t pid = process_spawn(&r, NULL, &e);
+
+	assert_true(pid > 0);
+	assert_int_equal(waitpid(pid, &ws, 0), pid);
+	assert_true(WIFEXITED(ws));
+	return WEXITSTATUS(ws);
+}
+
+/* process_oom_reset(): a child writes 0 back whatever boxinit's value is
+ * (here 100: raising and lowering back to 0 need no capability). */
+static void test_oom_score_adj_reset(void **state)
+{
+	(void)state;
+	set_own_oom_adj("100");
+	assert_false(process_oom_reset_on());
+	assert_int_equal(child_oom_adj(), 100);         /* inherited */
+	process_oom_reset(true);
+	assert_true(process_oom_reset_on());
+	assert_int_equal(child_oom_adj(), 0);
+	process_oom_reset(false);
+	set_own_oom_adj("0");
+}
+
 static void test_env(void **state)
 {
 	char *extra[] = { "HOME=/srv", "A=1", NULL };
@@ -252,6 +291,7 @@ int main(void)
 		cmocka_unit_test(test_container_step_fails),
 		cmocka_unit_test(test_container_status_through_the_handle),
 		cmocka_unit_test(test_env),
+		cmocka_unit_test(test_oom_score_adj_reset),
 		cmocka_unit_test(test_exit_text),
 	};
 

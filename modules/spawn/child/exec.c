@@ -52,6 +52,18 @@ void child_join_cgroups(const struct child_req *r, int errfd)
  * beside a reaper holding more than it; EOF: the reaper failed and has
  * reported why, leave quietly.
  */
+int child_oom_default(void)
+{
+	int fd = open("/proc/self/oom_score_adj", O_WRONLY | O_CLOEXEC), r = 0;
+
+	if (fd < 0)
+		return -errno;
+	if (write(fd, "0", 1) != 1)
+		r = -errno;
+	close(fd);
+	return r;
+}
+
 static void wait_for_reaper(int relfd)
 {
 	ssize_t n;

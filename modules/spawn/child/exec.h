@@ -60,6 +60,15 @@ void child_fail(int fd, const char *fmt, ...)
 void child_join_cgroups(const struct child_req *r, int errfd);
 
 /*
+ * child_oom_default - write "0" to /proc/self/oom_score_adj: undo the
+ * -1000 that a PID 1 of a pid namespace gives itself (process_oom_reset())
+ * so that a service is an OOM-killer candidate like any process. Raising
+ * the value needs no capability (proc(5)). Returns 0 or -errno; the
+ * caller fails the start then: a service must not start unkillable.
+ */
+int child_oom_default(void);
+
+/*
  * child_exec - become the service of @r and exec it: default signal
  * dispositions, empty mask, setsid, stdio, chdir, then privileges: for a
  * container container_drop_privs(), wait for the reaper's "release" byte

@@ -33,6 +33,7 @@
 #ifndef BOXINIT_NSEXEC_H
 #define BOXINIT_NSEXEC_H
 
+#include <stdbool.h>
 #include <sys/types.h>
 
 struct svc_conf;
@@ -60,6 +61,7 @@ struct nsexec_req {
 	const int *cgroup_fds;  /* the service's cgroup.procs files */
 	int ncgroup_fds;
 	int out_fd;             /* the command's stdout and stderr */
+	bool oom_reset;         /* write oom_score_adj 0 (process_oom_reset) */
 };
 
 /*
