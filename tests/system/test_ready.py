@@ -369,3 +369,46 @@ service.web.restart = no
                    "No such file or directory")
     b.out.wait_for("web: unhealthy: exec /bin/no-such-check: No such file or "
                    "directory; not restarted (restart = no)")
+
+
+def proc_status(pid):
+    with open(f"/proc/{pid}/status") as f:
+        return dict(line.rstrip("\n").split(":\t", 1) for line in f if ":\t" in line)
+
+
+def find_pid(args):
+    """The host pid of the process whose command line is ARGS, or None."""
+    want = "\0".join(args) + "\0"
+    for d in os.listdir("/proc"):
+        try:
+            with open(f"/proc/{d}/cmdline") as f:
+                if d.isdigit() and f.read() == want:
+                    return int(d)
+        except OSError:
+            pass
+    return None
+
+
+@pytest.mark.parametrize("user", ["1000:1000", None])
+def test_health_check_holds_no_more_than_its_service(containers, user):
+    """The health check's processes, the command in the container and the
+    intermediate that entered it, hold the service's user, capabilities,
+    no_new_privs and seccomp filter, never boxinit's: a service granted
+    sys_ptrace could otherwise attach to one before it dropped them."""
+    b = containers(f"""
+service.web.exec = /bin/sleep 1000
+service.web.caps = sys_ptrace
+{"service.web.user = " + user if user else ""}
+service.web.health = /bin/sleep 1001
+service.web.health_interval = 100ms
+service.web.health_timeout = 60s
+""")
+    svc = wait_until(lambda: find_pid(["/bin/sleep", "1000"]), what="the service")
+    check = wait_until(lambda: find_pid(["/bin/sleep", "1001"]), what="the health check")
+    inter = int(proc_status(check)["PPid"])
+    assert inter != b.boxinit_pid()
+    want = proc_status(svc)
+    for pid in (check, inter):
+        got = proc_status(pid)
+        for key in ("Uid", "Gid", "CapPrm", "CapEff", "CapBnd", "NoNewPrivs", "Seccomp"):
+            assert got[key] == want[key], (pid, key, got[key], want[key])

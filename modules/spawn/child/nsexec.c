@@ -45,17 +45,18 @@ static void __attribute__((noreturn)) fail_err(const struct err *e)
 	_exit(127);
 }
 
-/* The command, in the container's namespaces and root. */
-static void __attribute__((noreturn)) command(const struct nsexec_req *r)
+/* In the intermediate, entered: become what the service is before any
+ * process of the container can see us (the command, pid N of its pid
+ * namespace, is forked only after): stdin, working directory, its user,
+ * capabilities and no_new_privs, its seccomp filter. A fork of boxinit
+ * with boxinit's capabilities is never visible inside the container. */
+static void become_the_service(const struct nsexec_req *r)
 {
 	const char *dir = r->workdir ? r->workdir : "/";
-	sigset_t none;
 	struct err e;
 	int fd;
 
-	if (setsid() < 0)
-		fail("setsid");
-	fd = open("/dev/null", O_RDONLY);       /* fd 0 is free: it lands there */
+	fd = open("/dev/null", O_RDONLY | O_CLOEXEC);   /* fd 0 is free */
 	if (fd < 0)
 		fail("open /dev/null");
 	if (fd != 0 && (dup2(fd, 0) < 0 || close(fd) < 0))
@@ -64,8 +65,23 @@ static void __attribute__((noreturn)) command(const struct nsexec_req *r)
 		fail("chdir %s", dir);
 	if (container_drop_privs(r->conf, &e) < 0)
 		fail_err(&e);
-	/* after the uid change; the intermediate lives outside our pid
-	 * namespace (getppid() 0) until it dies and we are re-parented */
+	/* the uid change cleared the parent death signal */
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0 || getppid() != r->parent)
+		_exit(127);
+	if (container_seccomp(r->conf, &e) < 0)
+		fail_err(&e);
+}
+
+/* The command: pid N of the container's pid namespace, already the
+ * service's user with its capabilities and filter. */
+static void __attribute__((noreturn)) command(const struct nsexec_req *r)
+{
+	sigset_t none;
+
+	if (setsid() < 0)
+		fail("setsid");
+	/* the intermediate lives outside our pid namespace (getppid() 0)
+	 * until it dies and we are re-parented */
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0)
 		fail("parent death signal");
 	if (getppid() != 0)
@@ -75,8 +91,6 @@ static void __attribute__((noreturn)) command(const struct nsexec_req *r)
 	sigemptyset(&none);
 	if (sigprocmask(SIG_SETMASK, &none, NULL) < 0)
 		fail("sigmask");
-	if (container_seccomp(r->conf, &e) < 0)
-		fail_err(&e);
 	environ = (char **)r->env;
 	execvp(r->argv[0], r->argv);
 	fail("exec %s", r->argv[0]);
@@ -140,6 +154,7 @@ void child_nsexec(const struct nsexec_req *r)
 	fds_close_except(3, keep, n);          /* the cgroup files and boxinit's own */
 	signal(SIGCHLD, SIG_DFL);
 	enter(r);
+	become_the_service(r);
 	pid = fork();
 	if (pid < 0)
 		fail("fork");

@@ -10,19 +10,25 @@
  *                 setns(2) into each namespace of the container's reaper
  *                 (cgroup, ipc, uts, net, pid, mnt), chroot(2) to the
  *                 reaper's root (/proc/PID/root: the container's root
- *                 even where it was entered with MS_MOVE + chroot), forks
+ *                 even where it was entered with MS_MOVE + chroot), then
+ *                 becomes what the service is: stdin the container's
+ *                 /dev/null, working directory, the service's user and
+ *                 capabilities (container_drop_privs), the parent death
+ *                 signal again (the uid change clears it), the service's
+ *                 seccomp filter (container_seccomp). Only then it forks
  *                 the command (a new pid namespace is entered by the
- *                 children of the caller of setns(2) only), waits for it
- *                 and exits as it did: with its exit status, or killed by
- *                 its signal. Killing the intermediate kills the command.
+ *                 children of the caller of setns(2) only), so nothing
+ *                 the container can see ever holds more than the service
+ *                 (a sys_ptrace service attaching to it gets no more);
+ *                 waits for it and exits as it did: with its exit status,
+ *                 or killed by its signal. Killing the intermediate kills
+ *                 the command.
  *   command       pid N of the container's pid namespace: its own session,
- *                 stdin the container's /dev/null, working directory,
- *                 the service's user and capabilities
- *                 (container_drop_privs), the parent death signal SIGKILL
- *                 (set after the uid change, which clears it; the
- *                 intermediate is outside the namespace, so getppid() is 0
- *                 while it lives), default signals, the service's seccomp
- *                 filter (container_seccomp), execvp(2).
+ *                 the parent death signal SIGKILL (the intermediate is
+ *                 outside the namespace, so getppid() is 0 while it
+ *                 lives), default signals, execvp(2). Until the exec it
+ *                 is a non-dumpable copy of boxinit's memory, which a
+ *                 service granted sys_ptrace could still read.
  *
  * An orphaned command would be reaped by the container's reaper, not by
  * boxinit: hence the intermediate that waits. Follows setns(2),
