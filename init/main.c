@@ -346,8 +346,10 @@ static void prepare_emergency(const struct config *cfg, const char *why)
 	g.emergency.memory = UINT64_MAX;
 }
 
-/* The paths no container may see: socket, log directory, config file. */
-static void set_control_plane(const char *socket_path, const char *logdir)
+/* The paths no container may see: socket, log directory, config file,
+ * the reboot guard's state_dir. */
+static void set_control_plane(const char *socket_path, const char *logdir,
+			      const char *state_dir)
 {
 	char *from_cmdline = g.config_path ? NULL : cmdline_conf_path(g.cmdline);
 	struct ct_control ctl = {
@@ -355,6 +357,7 @@ static void set_control_plane(const char *socket_path, const char *logdir)
 		.log_dir = logdir,
 		.config = g.config_path ? g.config_path :
 			  from_cmdline ? from_cmdline : CONF_DEFAULT_PATH,
+		.state_dir = state_dir,
 	};
 
 	container_set_control(&ctl);
@@ -522,7 +525,7 @@ static bool boot_loop(const struct config *cfg, const struct cli *o)
 	if (r < 0)
 		log_err("control socket %s: %s: boxctl will not work", o->socket_path,
 			strerror(-r));
-	set_control_plane(o->socket_path, o->log_dir);
+	set_control_plane(o->socket_path, o->log_dir, cfg->state_dir);
 	return true;
 }
 

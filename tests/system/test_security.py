@@ -1249,3 +1249,29 @@ service.dep.after = web
     b.out.wait_for("web: stopped")
     r = operator(b, "status")
     assert r.returncode == 0 and "stopped" in r.stdout, r.stderr
+
+
+@MODES
+def test_state_dir_is_masked_even_inside_a_writable_bind(containers, mode):
+    """The reboot guard's counter (state_dir) is boxinit's: a service whose
+    read-write bind covers it must not reset it (failure_action = reboot
+    would then loop for ever)."""
+    tries = [("see-state", "ls /data/state | grep -q ."),
+             ("reset-guard", "echo 0 > /data/state/reboots"),
+             ("remove-guard", "rm /data/state/reboots")]
+
+    def setup(root):
+        os.makedirs(os.path.join(root, "data/state"))
+        with open(os.path.join(root, "data/state/reboots"), "w") as f:
+            f.write("keep\n")
+        write_script(root, "/srv/try.sh", attempts(tries))
+    b = containers("""
+state_dir = /data/state
+service.s.exec = /bin/sh /srv/try.sh
+service.s.bind = /data:/data
+""", setup=setup, mode=mode)
+    allowed, denied = verdicts(b, "s")
+    assert not allowed, allowed
+    assert len(denied) == len(tries), denied
+    with open(os.path.join(b.root, "data/state/reboots")) as f:
+        assert f.read() == "keep\n"

@@ -52,6 +52,7 @@ struct ct_control {
 	const char *socket;     /* control socket (--socket) */
 	const char *log_dir;    /* per-service log files (--log-dir) */
 	const char *config;     /* the configuration file in use */
+	const char *state_dir;  /* the reboot guard's counter (state_dir), or NULL */
 };
 
 /*

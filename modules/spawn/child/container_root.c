@@ -34,7 +34,7 @@
 #define CAP_BIT_SYS_ADMIN      21
 
 /* boxinit's control plane, absolute and canonical (container_set_control) */
-static char *ctl_path[3];      /* socket, log directory, config file */
+static char *ctl_path[4];      /* socket, log directory, config file, state_dir */
 
 /* Masks planned by ct_plan_control(), relative to the container's root. */
 static char **mask_rel;
@@ -78,7 +78,7 @@ static char *canon(const char *p)
 
 void container_set_control(const struct ct_control *c)
 {
-	const char *p[3] = { c->socket, c->log_dir, c->config };
+	const char *p[4] = { c->socket, c->log_dir, c->config, c->state_dir };
 
 	for (size_t i = 0; i < ARRAY_SIZE(ctl_path); i++) {
 		free(ctl_path[i]);
