@@ -12,6 +12,7 @@
 #include "log.h"
 #include "loop.h"
 #include "relay.h"
+#include "util.h"
 
 struct listener {
 	struct loop_handler h;
@@ -32,6 +33,8 @@ struct conn {
 	struct loop_handler b;  /* to the service */
 	uint16_t port;          /* the listener's */
 	struct half ab, ba;
+	struct loop_timer t;    /* more to move now, or the half-close deadline */
+	bool more;              /* @t is armed for now: pump again */
 	struct conn *next;
 };
 
@@ -54,6 +57,7 @@ static void conn_close(struct conn *c)
 		*p = c->next;
 	loop_del(&c->a);
 	loop_del(&c->b);
+	loop_timer_stop(&c->t);
 	close(c->a.fd);
 	close(c->b.fd);
 	free(c);
@@ -96,17 +100,42 @@ static int move(int from, int to, struct half *h)
 	return progress;
 }
 
-/* Everything that can move now (edge-triggered: until nothing does). */
+/* What can move now (edge-triggered: until nothing does), RELAY_ROUNDS
+ * rounds at most: a peer that streams without pause must not keep PID 1
+ * here; the rest moves from a timer due at once, after the loop's other
+ * work. A half-closed connection idle for RELAY_HALF_MS is closed (a
+ * client gone, a service that never answers: its slot is not lost). */
 static void pump(struct conn *c)
 {
-	int r1, r2;
+	int r1, r2, rounds = 0;
+	bool moved = false;
 
 	do {
 		r1 = move(c->a.fd, c->b.fd, &c->ab);
 		r2 = move(c->b.fd, c->a.fd, &c->ba);
-	} while (r1 > 0 || r2 > 0);
-	if (r1 < 0 || r2 < 0 || (c->ab.shut && c->ba.shut))
+		moved |= r1 > 0 || r2 > 0;
+	} while ((r1 > 0 || r2 > 0) && ++rounds < RELAY_ROUNDS);
+	if (r1 < 0 || r2 < 0 || (c->ab.shut && c->ba.shut)) {
 		conn_close(c);
+		return;
+	}
+	c->more = r1 > 0 || r2 > 0;
+	if (c->more)
+		loop_timer_set(&c->t, now_ms());
+	else if ((c->ab.shut || c->ba.shut) && (moved || !loop_timer_armed(&c->t)))
+		loop_timer_set(&c->t, now_ms() + RELAY_HALF_MS);
+	else if (!c->ab.shut && !c->ba.shut)
+		loop_timer_stop(&c->t);
+}
+
+static void on_timer(struct loop_timer *t)
+{
+	struct conn *c = container_of(t, struct conn, t);
+
+	if (c->more)
+		pump(c);
+	else
+		conn_close(c);          /* half-closed, idle RELAY_HALF_MS */
 }
 
 static void on_a(struct loop_handler *h, uint32_t events)
@@ -135,6 +164,7 @@ static int conn_open(struct listener *l, int fd)
 		c->a = (struct loop_handler){ .fd = fd, .fn = on_a };
 		c->b = (struct loop_handler){ .fd = s, .fn = on_b };
 		c->port = l->f.port;
+		c->t.fn = on_timer;
 		if ((r = loop_add(&c->a, EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET)) == 0 &&
 		    (r = loop_add(&c->b, EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET)) < 0)
 			loop_del(&c->a);

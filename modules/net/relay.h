@@ -21,6 +21,10 @@
 
 #define RELAY_CONN_MAX 64       /* connections at once */
 #define RELAY_BUF      16384u   /* bytes buffered in each direction */
+#define RELAY_ROUNDS   4        /* RELAY_BUF moves each way per wake-up, then
+				   the rest after the loop's other work */
+#define RELAY_HALF_MS  30000u   /* a half-closed connection that moves
+				   nothing this long is closed */
 #define RELAY_BACKLOG  16
 
 /* One relayed port: [::1]:@port -> [@to]:@to_port (host order). */

@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -238,11 +239,65 @@ static void test_relay_large_and_close(void **state)
 	free(got);
 }
 
+/* A service that streams without pause: one turn of the loop moves at
+ * most RELAY_ROUNDS buffers each way per handler that ran (the client's,
+ * the service's, the connection's timer), the rest in later turns. */
+static void test_relay_bounded_per_turn(void **state)
+{
+	const size_t bound = 3u * RELAY_ROUNDS * RELAY_BUF;
+	uint16_t back, front;
+	int srv, cli, conn, q = 0, big_buf = 4 << 20;
+	char *buf = calloc(1, BIG);
+	size_t wrote = 0;
+	struct relay_fwd f;
+	ssize_t w;
+
+	if (!usable)
+		skip();
+	srv = listener(&back);
+	front = free_port();
+	f = (struct relay_fwd){ front, IN6ADDR_LOOPBACK_INIT, back };
+	assert_int_equal(relay_set(&f, 1), 0);
+	cli = dial(front);
+	setsockopt(cli, SOL_SOCKET, SO_RCVBUF, &big_buf, sizeof(big_buf));
+	turn_until_readable(srv);
+	conn = accept(srv, NULL, NULL);
+	assert_true(conn >= 0);
+	fcntl(conn, F_SETFL, O_NONBLOCK);
+	setsockopt(conn, SOL_SOCKET, SO_SNDBUF, &big_buf, sizeof(big_buf));
+	while (wrote < 4 * bound && (w = write(conn, buf, BIG)) > 0)
+		wrote += (size_t)w;
+	if (wrote <= bound)
+		skip();                 /* socket buffers too small to tell */
+	assert_int_equal(loop_wait_once(), 0);
+	assert_int_equal(ioctl(cli, FIONREAD, &q), 0);
+	assert_true(q > 0 && (size_t)q <= bound);
+	/* and the rest follows, turn after turn */
+	for (size_t got = 0; got < wrote;) {
+		ssize_t n;
+
+		turn_until_readable(cli);
+		n = read(cli, buf, BIG);
+		if (n < 0 && errno == EAGAIN)
+			continue;
+		assert_true(n > 0);
+		got += (size_t)n;
+	}
+	close(conn);
+	close(cli);
+	for (int i = 0; i < 6000 && relay_count(); i++)
+		turn();
+	relay_set(NULL, 0);
+	close(srv);
+	free(buf);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_relay_both_ways),
 		cmocka_unit_test(test_relay_large_and_close),
+		cmocka_unit_test(test_relay_bounded_per_turn),
 	};
 
 	return cmocka_run_group_tests(tests, setup, NULL);
