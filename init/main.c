@@ -87,6 +87,8 @@ static struct config *load_config(void)
 /* ---- shutdown and reload ------------------------------------------------ */
 
 static void on_shutdown_timer(struct loop_timer *t);
+static void set_control_plane(const char *socket_path, const char *logdir,
+			      const char *state_dir);
 
 static void request_shutdown(int cmd, const char *why)
 {
@@ -155,6 +157,8 @@ static int reload(struct err *e)
 	}
 	log_set_level(loglevel);
 	reload_logging(supervise_config());
+	/* a new state_dir is masked for the services started from now on */
+	set_control_plane(NULL, NULL, supervise_config()->state_dir);
 	if (g.pid1)
 		boot_hostname(supervise_config()->hostname);
 	return err_setx(e, 0, "configuration reloaded");
@@ -351,6 +355,16 @@ static void prepare_emergency(const struct config *cfg, const char *why)
 static void set_control_plane(const char *socket_path, const char *logdir,
 			      const char *state_dir)
 {
+	static char *socket_at, *logs_at;       /* copies, kept for a reload */
+
+	if (socket_path) {
+		free(socket_at);
+		free(logs_at);
+		socket_at = strdup(socket_path);
+		logs_at = logdir ? strdup(logdir) : NULL;
+	}
+	socket_path = socket_at;
+	logdir = logs_at;
 	char *from_cmdline = g.config_path ? NULL : cmdline_conf_path(g.cmdline);
 	struct ct_control ctl = {
 		.socket = socket_path,

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* sock: passed files never close in boxinit. See sock.h. */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdbool.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -33,7 +34,16 @@ int sock_drop_fds(const int *fds, int n)
 	if (pid == 0) {
 		/* only these: a copy of a listener or a bound socket kept
 		 * through a long close would hold its address */
+		int adj;
+
 		fds_close_except(0, fds, n);
+		/* not boxinit: no oom_score_adj -1000 for a child that may
+		 * hang on for the linger time */
+		adj = open("/proc/self/oom_score_adj", O_WRONLY | O_CLOEXEC);
+		if (adj >= 0) {
+			(void)!write(adj, "0", 1);      /* best effort */
+			close(adj);
+		}
 		for (int i = 0; i < n; i++)
 			close(fds[i]);
 		_exit(0);

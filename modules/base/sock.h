@@ -54,7 +54,7 @@ void sock_close(int fd);
  * sock_drop_fds - dispose of @n (<= 253, SCM_MAX_FD) passed file
  * descriptors @fds: sockets among them get SO_LINGER 0 (closed at once,
  * with a reset), then a forked child that keeps only them (every other
- * fd closed first) holds them while this process closes its copies, and
+ * fd closed first, its oom_score_adj back to 0) holds them while this process closes its copies, and
  * the child closes them and exits (the caller's loop reaps it like any
  * child; a close that blocks blocks it, for the linger time at most). When fork(2) fails they are closed here.
  * Returns the number of fds (@n).

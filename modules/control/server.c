@@ -439,7 +439,8 @@ void control_close(void)
 	loop_timer_stop(&ctl.resume);
 	if (ctl.listen.fd >= 0) {
 		loop_del(&ctl.listen);
-		close(ctl.listen.fd);
+		/* connections not accepted yet may hold a service's files */
+		sock_drop_fds(&ctl.listen.fd, 1);
 		ctl.listen.fd = -1;
 		unlink(ctl.path);
 	}

@@ -108,7 +108,7 @@ static int move(int from, int to, struct half *h)
 static void pump(struct conn *c)
 {
 	int r1, r2, rounds = 0;
-	bool moved = false;
+	bool moved = false, was_more = c->more;
 
 	do {
 		r1 = move(c->a.fd, c->b.fd, &c->ab);
@@ -122,7 +122,7 @@ static void pump(struct conn *c)
 	c->more = r1 > 0 || r2 > 0;
 	if (c->more)
 		loop_timer_set(&c->t, now_ms());
-	else if ((c->ab.shut || c->ba.shut) && (moved || !loop_timer_armed(&c->t)))
+	else if ((c->ab.shut || c->ba.shut) && (moved || was_more || !loop_timer_armed(&c->t)))
 		loop_timer_set(&c->t, now_ms() + RELAY_HALF_MS);
 	else if (!c->ab.shut && !c->ba.shut)
 		loop_timer_stop(&c->t);
@@ -134,7 +134,7 @@ static void on_timer(struct loop_timer *t)
 
 	if (c->more)
 		pump(c);
-	else
+	else if (c->ab.shut || c->ba.shut)
 		conn_close(c);          /* half-closed, idle RELAY_HALF_MS */
 }
 

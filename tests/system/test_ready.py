@@ -407,6 +407,7 @@ service.web.health_timeout = 60s
     check = wait_until(lambda: find_pid(["/bin/sleep", "1001"]), what="the health check")
     inter = int(proc_status(check)["PPid"])
     assert inter != b.boxinit_pid()
+    assert os.readlink(f"/proc/{check}/fd/0") == "/dev/null"     # its stdin
     want = proc_status(svc)
     for pid in (check, inter):
         got = proc_status(pid)

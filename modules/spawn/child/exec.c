@@ -46,12 +46,6 @@ void child_join_cgroups(const struct child_req *r, int errfd)
 			child_fail(errfd, "cgroup");
 }
 
-/*
- * In a container's service: wait until the reaper has dropped its own
- * privileges (one byte on @relfd), so that the service's code never runs
- * beside a reaper holding more than it; EOF: the reaper failed and has
- * reported why, leave quietly.
- */
 int child_oom_default(void)
 {
 	int fd = open("/proc/self/oom_score_adj", O_WRONLY | O_CLOEXEC), r = 0;
@@ -64,6 +58,12 @@ int child_oom_default(void)
 	return r;
 }
 
+/*
+ * In a container's service: wait until the reaper has dropped its own
+ * privileges (one byte on @relfd), so that the service's code never runs
+ * beside a reaper holding more than it; EOF: the reaper failed and has
+ * reported why, leave quietly.
+ */
 static void wait_for_reaper(int relfd)
 {
 	ssize_t n;

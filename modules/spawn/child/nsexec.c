@@ -56,7 +56,7 @@ static void become_the_service(const struct nsexec_req *r)
 	struct err e;
 	int fd;
 
-	fd = open("/dev/null", O_RDONLY | O_CLOEXEC);   /* fd 0 is free */
+	fd = open("/dev/null", O_RDONLY);       /* fd 0 is free: it lands there */
 	if (fd < 0)
 		fail("open /dev/null");
 	if (fd != 0 && (dup2(fd, 0) < 0 || close(fd) < 0))
@@ -65,8 +65,10 @@ static void become_the_service(const struct nsexec_req *r)
 		fail("chdir %s", dir);
 	if (container_drop_privs(r->conf, &e) < 0)
 		fail_err(&e);
-	/* the uid change cleared the parent death signal */
-	if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0 || getppid() != r->parent)
+	/* the uid change cleared the parent death signal and reset
+	 * dumpable to fs.suid_dumpable: we are still boxinit's copy */
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0 || getppid() != r->parent ||
+	    prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
 		_exit(127);
 	if (container_seccomp(r->conf, &e) < 0)
 		fail_err(&e);
