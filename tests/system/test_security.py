@@ -1275,3 +1275,34 @@ service.s.bind = /data:/data
     assert len(denied) == len(tries), denied
     with open(os.path.join(b.root, "data/state/reboots")) as f:
         assert f.read() == "keep\n"
+
+
+FOLLOW_HOG = """#!/bin/sh
+for i in 1 2 3; do boxctl events -f > /tmp/f$i 2>&1 & done
+until grep -q "too many followers" /tmp/f1 /tmp/f2 /tmp/f3; do sleep 0.05; done
+echo "refused: $(grep -l 'too many followers' /tmp/f1 /tmp/f2 /tmp/f3 | wc -l)"
+exec sleep 1000
+"""
+
+
+def test_services_cannot_take_every_follow_slot(sandbox):
+    """control = status may follow events, but services hold at most half
+    of the slots, and an operator's follow takes one of theirs when the
+    rest are in use: the operator's `boxctl events -f` always works."""
+    b = sandbox("""
+service.hog.exec = /bin/follow-hog
+service.hog.control = status
+""", files={"/bin/follow-hog": FOLLOW_HOG})
+    b.out.wait_for("hog: refused: 1")       # the third of its three
+    ops = [subprocess.Popen(["nsenter", "-t", str(b.boxinit_pid()), "-p", "-m", "-r", "-w",
+                             "/bin/boxctl", "events", "-f"], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True) for _ in range(3)]
+    try:
+        # two free slots and one of the service's: all three follow
+        for p in ops:
+            line = p.stdout.readline()
+            assert "hog:" in line, (line, p.stderr.read() if p.poll() is not None else "")
+    finally:
+        for p in ops:
+            p.kill()
+            p.wait(timeout=sb.PATIENCE)
