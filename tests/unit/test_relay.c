@@ -130,25 +130,39 @@ static size_t read_all(int fd, char *buf, size_t cap)
 	}
 }
 
-static void test_relay_both_ways(void **state)
+/* A service listening on [::1], the relay forwarding a free port to it,
+ * a client connected through it and the service's side accepted. */
+struct path {
+	struct relay_fwd f;
+	int srv, cli, conn;
+};
+
+static void through_relay(struct path *p)
 {
 	uint16_t back, front;
+
+	p->srv = listener(&back);
+	front = free_port();
+	p->f = (struct relay_fwd){ front, IN6ADDR_LOOPBACK_INIT, back };
+	assert_int_equal(relay_set(&p->f, 1), 0);
+	p->cli = dial(front);
+	assert_true(p->cli >= 0);
+	/* the relay accepts and connects to the service */
+	turn_until_readable(p->srv);
+	p->conn = accept(p->srv, NULL, NULL);
+	assert_true(p->conn >= 0);
+}
+
+static void test_relay_both_ways(void **state)
+{
 	int srv, cli, conn;
 	char *big = malloc(BIG), *got = malloc(BIG + 1);
-	struct relay_fwd f;
+	struct path p;
 
 	if (!usable)
 		skip();
-	srv = listener(&back);
-	front = free_port();
-	f = (struct relay_fwd){ front, IN6ADDR_LOOPBACK_INIT, back };
-	assert_int_equal(relay_set(&f, 1), 0);
-	cli = dial(front);
-	assert_true(cli >= 0);
-	/* the relay accepts and connects to the service */
-	turn_until_readable(srv);
-	conn = accept(srv, NULL, NULL);
-	assert_true(conn >= 0);
+	through_relay(&p);
+	srv = p.srv, cli = p.cli, conn = p.conn;
 	assert_int_equal(relay_count(), 1);
 	/* client -> service, then the client's half-close */
 	assert_int_equal(write(cli, "hello", 5), 5);
@@ -182,15 +196,12 @@ static void test_relay_large_and_close(void **state)
 	size_t n;
 	int st;
 
+	struct path p;
+
 	if (!usable)
 		skip();
-	srv = listener(&back);
-	front = free_port();
-	f = (struct relay_fwd){ front, IN6ADDR_LOOPBACK_INIT, back };
-	assert_int_equal(relay_set(&f, 1), 0);
-	cli = dial(front);
-	turn_until_readable(srv);
-	conn = accept(srv, NULL, NULL);
+	through_relay(&p);
+	srv = p.srv, cli = p.cli, conn = p.conn, f = p.f, front = f.port;
 	/* the service's answer, far more than the relay buffers, from a
 	 * forked writer (blocking) while this process turns the loop */
 	for (size_t i = 0; i < BIG; i++)
@@ -245,24 +256,17 @@ static void test_relay_large_and_close(void **state)
 static void test_relay_bounded_per_turn(void **state)
 {
 	const size_t bound = 3u * RELAY_ROUNDS * RELAY_BUF;
-	uint16_t back, front;
 	int srv, cli, conn, q = 0, big_buf = 4 << 20;
 	char *buf = calloc(1, BIG);
 	size_t wrote = 0;
-	struct relay_fwd f;
+	struct path p;
 	ssize_t w;
 
 	if (!usable)
 		skip();
-	srv = listener(&back);
-	front = free_port();
-	f = (struct relay_fwd){ front, IN6ADDR_LOOPBACK_INIT, back };
-	assert_int_equal(relay_set(&f, 1), 0);
-	cli = dial(front);
+	through_relay(&p);
+	srv = p.srv, cli = p.cli, conn = p.conn;
 	setsockopt(cli, SOL_SOCKET, SO_RCVBUF, &big_buf, sizeof(big_buf));
-	turn_until_readable(srv);
-	conn = accept(srv, NULL, NULL);
-	assert_true(conn >= 0);
 	fcntl(conn, F_SETFL, O_NONBLOCK);
 	setsockopt(conn, SOL_SOCKET, SO_SNDBUF, &big_buf, sizeof(big_buf));
 	while (wrote < 4 * bound && (w = write(conn, buf, BIG)) > 0)
