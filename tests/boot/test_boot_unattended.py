@@ -116,5 +116,8 @@ def test_stepped_wall_clock_changes_no_back_off(tmp_path):
                 wait = None
         assert [d for _, d in pairs[:5]] == [100, 200, 400, 800, 1600], pairs
         for gap, delay in pairs[:5]:
-            # a day's step would show as 86400000 ms, or as no wait at all
-            assert delay - 2 <= gap <= delay + 2000, pairs
+            # a day's step would show as 86400000 ms, or as no wait at all.
+            # The delay runs from the exit; the "restarting in" line is
+            # printed after it (and after the next clone, done during the
+            # back-off), which under TCG takes some ms: hence not delay - 2
+            assert delay // 2 <= gap <= delay + 2000, pairs
