@@ -122,10 +122,12 @@ service.steady.exec = /bin/sleep 1000
     gaps = [g for g, _ in logged]
     for gap, delay in logged:
         # in whole ms: the stamps are ms-truncated CLOCK_BOOTTIME, the timers
-        # CLOCK_MONOTONIC, and the "restarting in" line is written a moment
-        # after the deadline was computed: 2 ms of slack, never more
+        # CLOCK_MONOTONIC, and the "restarting in" line is written after the
+        # deadline was computed from the exit (and after the next clone,
+        # done during the back-off), which a loaded machine can delay by
+        # more than a few ms: a start without its wait shows as ~0
         gap_ms = round(gap * 1000)
-        assert delay - 2 <= gap_ms <= delay + 2000, logged
+        assert delay // 2 <= gap_ms <= delay + 2000, logged
     assert gaps[3] > 3 * delays[0] / 1000.0, gaps     # the waits grew, not just the text
     # the healthy service was not disturbed
     assert b.out.text().count("steady: started") == 1
