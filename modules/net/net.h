@@ -133,7 +133,9 @@ int net_nat_apply(const struct config *cfg);
  * one error says who keeps changing them, and boxinit leaves the tables
  * alone until NET_HEAL_RETRY_MS later (another loop timer) or the next
  * net_nat_apply() (a reload). The [::1] relays (relay.h) start here too.
- * Once; returns 0 or -errno (logged: the tables are then not kept).
+ * While the configuration wants no tables nothing is subscribed (that
+ * would load nf_tables): the first net_nat_apply() that wants some does
+ * it. Once; returns 0 or -errno (logged: the tables are then not kept).
  */
 typedef struct config *(*net_config_fn)(void);
 int net_watch(net_config_fn current);

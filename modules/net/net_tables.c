@@ -35,6 +35,7 @@ static struct {
 	struct loop_timer retry;        /* armed: given up, try again then */
 	net_config_fn current;  /* the configuration in force (net_watch) */
 	bool want_watch;        /* net_watch() called: the loop is there */
+	bool wanted;            /* the last apply() wanted tables */
 	char localnet[IFNAMSIZ];        /* route_localnet set on it ("": none) */
 	struct relay_fwd *relay;        /* [::1] ports to relay (relay.h) */
 	size_t nrelay;
@@ -350,6 +351,7 @@ static int apply(const struct config *cfg)
 	r = want || had ? tables_commit(want ? &s : NULL, want) : 0;
 	localnet(cfg, (t.tables & NAT_T_IP) && s.nfwd ? s.bridge : NULL);
 	relay_apply(&s);
+	t.wanted = want != 0;
 	if (want)
 		watch_open();           /* tables to keep now, if not yet watched */
 	say_tables(&s, want, had);
@@ -511,7 +513,9 @@ int net_watch(net_config_fn current)
 	t.retry.fn = on_retry;
 	t.want_watch = true;
 	relay_set(t.relay, t.nrelay);   /* what the tables asked for before the loop */
-	return watch_open();
+	/* no tables, nothing to keep: joining the nftables group would make
+	 * the kernel load nf_tables (nfnetlink's request_module) for nothing */
+	return t.wanted ? watch_open() : 0;
 }
 
 uint64_t net_heal_retry_at(void)

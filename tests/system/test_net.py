@@ -578,3 +578,36 @@ service.nobind.restart = no
     said = [t for _, t in b.out.matching(lambda t: t.startswith("boxinit: nobind: ")
                                          and "exited" not in t and "started" not in t)]
     assert said == ["boxinit: nobind: bind /srv/missing: No such file or directory"], said
+
+
+def netfilter_groups(pid):
+    """The multicast groups of each NETLINK_NETFILTER socket process @pid
+    holds (/proc/PID/net/netlink: sk Eth Pid Groups ... Inode)."""
+    mine = set()
+    for fd in os.listdir(f"/proc/{pid}/fd"):
+        try:
+            link = os.readlink(f"/proc/{pid}/fd/{fd}")
+        except FileNotFoundError:
+            continue
+        if link.startswith("socket:["):
+            mine.add(link[8:-1])
+    with open(f"/proc/{pid}/net/netlink") as f:
+        rows = [line.split() for line in f.readlines()[1:]]
+    return [int(r[3], 16) for r in rows if r[1] == "12" and r[9] in mine]
+
+
+def test_no_nftables_subscription_without_tables(netlab):
+    """Joining the nftables event group makes the kernel load nf_tables
+    (nfnetlink's request_module): boxinit does it only when it has tables
+    to keep, so a board without NAT neither loads the module nor pays for it."""
+    b = netlab.start("service.a.exec = /bin/sleep 1000\nservice.a.net = none\n")
+    b.out.wait_for("a: started")
+    b.out.wait_for("ready: ")
+    assert netfilter_groups(b.boxinit_pid()) == []
+    assert "nftables" not in b.out.text()
+    b.close()
+    # with tables, the watch is there: subscribed to NFNLGRP_NFTABLES (7)
+    b = netlab.start(BASE + "net.nat = on\n" + WEB, files={"/www/index.html": "x\n"})
+    b.out.wait_for("nat: table ip boxinit")
+    b.out.wait_for("ready: ")
+    assert 1 << (7 - 1) in netfilter_groups(b.boxinit_pid())
