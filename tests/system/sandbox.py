@@ -178,6 +178,19 @@ class Output:
                 self.cond.wait(left)
             return True
 
+    def _report(self, count, about):
+        """The failure text of wait_for (called with the lock held)."""
+        texts = [t for _, t in self.lines]
+        parts = [f"timed out waiting for {count} matching line(s)"]
+        if about:
+            own = [t for t in texts if t.startswith(about + ":") or f" {about}:" in t
+                   or f"'{about}'" in t or f"service {about} " in t]
+            parts.append(f"lines of {about!r} ({len(own)}, last 40):\n" + "\n".join(own[-40:]))
+        if len(texts) > 80:
+            parts.append("first 30 lines:\n" + "\n".join(texts[:30]))
+        parts.append("last 50 lines:\n" + "\n".join(texts[-50:]))
+        return "; ".join(parts[:1]) + "\n" + "\n".join(parts[1:])
+
     def text(self):
         with self.cond:
             return "\n".join(t for _, t in self.lines)
@@ -187,10 +200,15 @@ class Output:
             return [(ts, t) for ts, t in self.lines if pred(t)]
 
     def wait_for(self, pred, count=1, timeout=PATIENCE):
-        """Wait until `count` lines satisfy pred; returns them. Fails on timeout."""
+        """Wait until `count` lines satisfy pred; returns them. Fails on timeout,
+        showing the first and last lines and, for a "name: text" needle, every
+        line of that service (so a service gone quiet shows its last words)."""
+        about = None
         if isinstance(pred, str):
             needle = pred
             pred = lambda t: needle in t  # noqa: E731
+            if ": " in needle:
+                about = needle.split(": ", 1)[0]
         deadline = time.monotonic() + timeout
         with self.cond:
             while True:
@@ -199,9 +217,7 @@ class Output:
                     return hits
                 left = deadline - time.monotonic()
                 if left <= 0 or self.closed:
-                    raise AssertionError(
-                        f"timed out waiting for {count} matching line(s); output:\n"
-                        + "\n".join(t for _, t in self.lines[-80:]))
+                    raise AssertionError(self._report(count, about))
                 self.cond.wait(left)
 
 
