@@ -140,10 +140,13 @@ class NetBoxinit(Boxinit):
 
 
 # A TCP server for the wan side: answers every request with the peer's
-# address and prints it, one line per connection.
+# address and prints it, one line per connection. One thread per
+# connection, each with a deadline: a client that stalls (a lost segment,
+# a flow the NAT forgot) must not hold up every client after it.
 PEER_SERVER = r"""
 import http.server, socket, sys
 class H(http.server.BaseHTTPRequestHandler):
+    timeout = 5
     def do_GET(self):
         peer = self.client_address[0]
         print("peer", peer, flush=True)
@@ -154,14 +157,16 @@ class H(http.server.BaseHTTPRequestHandler):
         self.wfile.write(body)
     def log_message(self, *a):
         pass
-class S6(http.server.HTTPServer):
+class S4(http.server.ThreadingHTTPServer):
+    daemon_threads = True
+class S6(S4):
     address_family = socket.AF_INET6
     def server_bind(self):
         self.socket.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
         super().server_bind()
 if sys.argv[2] == "6":
     S6(("::", int(sys.argv[1])), H).serve_forever()
-http.server.HTTPServer(("0.0.0.0", int(sys.argv[1])), H).serve_forever()
+S4(("0.0.0.0", int(sys.argv[1])), H).serve_forever()
 """
 
 

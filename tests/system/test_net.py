@@ -30,7 +30,7 @@ iface.up0.gateway = {WAN_ADDR}
 # be slow to bring the network up) and wait as long.
 # (busybox nc: Debian's static busybox wget crashes in a bare chroot.)
 CLIENT = """
-service.client.exec = /bin/sh -c 'for i in $(seq 1 {tries}); do out=$(printf "GET / HTTP/1.0\\r\\n\\r\\n" | nc -w 2 {host} {port}) && [ -n "$out" ] && {{ echo "$out" | tail -n 1; echo FETCH-OK; exit 0; }}; sleep 0.25; done; echo FETCH-FAILED'
+service.client.exec = /bin/sh -c 'for i in $(seq 1 {tries}); do out=$(printf "GET / HTTP/1.0\\r\\n\\r\\n" | timeout 5 nc -w 2 {host} {port}) && [ -n "$out" ] && {{ echo "$out" | tail -n 1; echo FETCH-OK; exit 0; }}; sleep 0.25; done; echo FETCH-FAILED'
 service.client.net = bridge
 service.client.ip = auto
 service.client.restart = no
@@ -166,7 +166,7 @@ service.web.ports = 8080:80/tcp
 # A client that keeps connecting (a new connection each time: conntrack
 # entries of old flows outlive a flush), printing LOOP-OK / LOOP-FAIL.
 LOOP_CLIENT = """
-service.client.exec = /bin/sh -c 'while true; do if out=$(printf "GET / HTTP/1.0\\r\\n\\r\\n" | nc -w 2 {host} {port}) && [ -n "$out" ]; then echo "LOOP-OK $(echo "$out" | tail -n 1)"; else echo LOOP-FAIL; fi; sleep 0.2; done'
+service.client.exec = /bin/sh -c 'while true; do if out=$(printf "GET / HTTP/1.0\\r\\n\\r\\n" | timeout 5 nc -w 2 {host} {port}) && [ -n "$out" ]; then echo "LOOP-OK $(echo "$out" | tail -n 1)"; else echo LOOP-FAIL; fi; sleep 0.2; done'
 service.client.net = bridge
 service.client.ip = auto
 """
@@ -259,7 +259,7 @@ def fetch_loop(name, host, port, tag, net="bridge", nc="nc"):
     """A service fetching http://host:port/ over and over, printing TAG-OK
     with the last line of the answer, or TAG-FAIL."""
     return f"""
-service.{name}.exec = /bin/sh -c 'while true; do if out=$(printf "GET / HTTP/1.0\\r\\n\\r\\n" | {nc} -w 2 {host} {port}) && [ -n "$out" ]; then echo "{tag}-OK $(echo "$out" | tail -n 1)"; else echo {tag}-FAIL; fi; sleep 0.2; done'
+service.{name}.exec = /bin/sh -c 'while true; do if out=$(printf "GET / HTTP/1.0\\r\\n\\r\\n" | timeout 5 {nc} -w 2 {host} {port}) && [ -n "$out" ]; then echo "{tag}-OK $(echo "$out" | tail -n 1)"; else echo {tag}-FAIL; fi; sleep 0.2; done'
 service.{name}.net = {net}
 """
 
@@ -267,7 +267,7 @@ service.{name}.net = {net}
 def test_hairpin_and_localhost(netlab):
     bridge = "192.168.77.1"
     # web fetches its own published port through the bridge's address
-    own = ('while true; do if out=$(printf "GET / HTTP/1.0\\r\\n\\r\\n" | nc -w 2 '
+    own = ('while true; do if out=$(printf "GET / HTTP/1.0\\r\\n\\r\\n" | timeout 5 nc -w 2 '
            f'{bridge} 8080) && [ -n "$out" ]; then echo "SELF-OK $(echo "$out" | tail -n 1)"; '
            'else echo SELF-FAIL; fi; sleep 0.2; done')
     b = netlab.start(BASE + "net.nat = on\n" + f"""

@@ -729,7 +729,7 @@ exec httpd -f -p 80 -h /www/a
 SIBLING = r"""
 ok=0
 for i in $(seq 1 60); do
-    out=$(printf 'GET / HTTP/1.0\r\n\r\n' | nc -w 2 {b} 80 | tail -n 1)
+    out=$(printf 'GET / HTTP/1.0\r\n\r\n' | timeout 5 nc -w 2 {b} 80 | tail -n 1)
     if [ -n "$out" ]; then echo "$out"; ok=$((ok + 1)); [ $ok = {n} ] && break; fi
     sleep 0.2
 done
