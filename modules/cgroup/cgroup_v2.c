@@ -18,8 +18,8 @@
 
 /*
  * "no internal processes": a cgroup that delegates controllers to its
- * children holds no process, so boxinit moves itself into the leaf
- * base/init first. Returns 0 or -errno (logged).
+ * children holds no process (the root cgroup excepted), so boxinit moves
+ * itself into the leaf base/init first. Returns 0 or -errno (logged).
  */
 static int v2_enter_leaf(struct cg_hier *h)
 {
@@ -51,7 +51,12 @@ static void v2_setup(struct cg_hier *h)
 	int r;
 
 	h->has_kill = cg_exists(h->cur, "cgroup.kill");
-	if (v2_enter_leaf(h) < 0)
+	/* the real root cgroup (the only one without cgroup.type; a cgroup
+	 * namespace's "/" has it) is exempt from "no internal processes":
+	 * the machine's PID 1 stays there, which spares a cgroup and a
+	 * migration (the first of a burst waits for an RCU grace period:
+	 * tens of ms under emulation) */
+	if (!(h->cur_is_root && !cg_exists(h->cur, "cgroup.type")) && v2_enter_leaf(h) < 0)
 		return;
 	cg_ctrl_list(h->ctrls, '+', ctl, sizeof(ctl));
 	before = cg_get(h->cur, "cgroup.subtree_control", had, sizeof(had)) > 0

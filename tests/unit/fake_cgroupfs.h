@@ -206,12 +206,25 @@ static void v2_tree(bool kill)
 {
 	add_mount("cgroup2", "v2", "/", "rw,nsdelegate");
 	put_file(at("v2/cgroup.controllers"), "cpuset cpu io memory hugetlb pids rdma misc\n");
-	knobs(at("v2/outer"), kill ? "cgroup.procs cgroup.kill" : "cgroup.procs");
+	knobs(at("v2/outer"), kill ? "cgroup.procs cgroup.type cgroup.kill" :
+	      "cgroup.procs cgroup.type");
 	put_file(at("v2/outer/cgroup.subtree_control"), "memory\n");
 	knobs(at("v2/outer/bx"), "cgroup.subtree_control");
 	knobs(at("v2/outer/bx/init"), "cgroup.procs");
 	knobs(at("v2/outer/bx/svc"), V2_KNOBS);
 	strcat(self, "0::/outer\n");
+}
+
+/* cgroup v2 alone, boxinit in the real root cgroup (no cgroup.type): the
+ * machine's PID 1. */
+static void v2_root_tree(void)
+{
+	add_mount("cgroup2", "v2", "/", "rw,nsdelegate");
+	put_file(at("v2/cgroup.controllers"), "cpuset cpu io memory hugetlb pids rdma misc\n");
+	knobs(at("v2"), "cgroup.procs cgroup.subtree_control");
+	knobs(at("v2/bx"), "cgroup.subtree_control cgroup.type");
+	knobs(at("v2/bx/svc"), V2_KNOBS);
+	strcat(self, "0::/\n");
 }
 
 /*

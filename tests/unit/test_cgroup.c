@@ -51,6 +51,24 @@ static void test_v2_setup_delegates_and_teardown_gives_back(void **state)
 	assert_string_equal(take(at("v2/outer/cgroup.procs")), "0");
 }
 
+/* The machine's PID 1 in the real root cgroup: it delegates from there
+ * (the root is exempt from "no internal processes") without a leaf. */
+static void test_v2_root_delegates_without_a_leaf(void **state)
+{
+	struct stat st;
+
+	v2_root_tree();
+	assert_int_equal(start(), 3);
+	assert_int_equal(stat(at("v2/bx/init"), &st), -1);
+	assert_string_equal(take(at("v2/cgroup.procs")), "");
+	assert_string_equal(take(at("v2/cgroup.subtree_control")), "+cpu +memory +pids");
+	assert_string_equal(take(at("v2/bx/cgroup.subtree_control")), "+cpu +memory +pids");
+	cgroup_teardown();
+	/* nothing to move back, and the root's controllers stay (others use them) */
+	assert_string_equal(take(at("v2/cgroup.procs")), "");
+	assert_string_equal(take(at("v2/cgroup.subtree_control")), "");
+}
+
 static void test_v1_tree_and_the_empty_cgroup2(void **state)
 {
 	char dir[512], want[600];
@@ -120,7 +138,9 @@ static void test_hybrid_uses_each_controller_where_the_kernel_has_it(void **stat
 	close(fd);
 	cgroup_teardown();
 	assert_string_equal(take(at("unified/cgroup.subtree_control")), "");
-	assert_string_equal(take(at("unified/cgroup.procs")), "0");
+	/* the real root: boxinit never left it for a leaf */
+	assert_string_equal(take(at("unified/cgroup.procs")), "");
+	assert_string_equal(take(at("unified/bx/init/cgroup.procs")), "");
 }
 
 static void test_discovery_below_a_mount_root(void **state)
@@ -496,6 +516,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 		T(test_v2_setup_delegates_and_teardown_gives_back),
+		T(test_v2_root_delegates_without_a_leaf),
 		T(test_v1_tree_and_the_empty_cgroup2),
 		T(test_hybrid_uses_each_controller_where_the_kernel_has_it),
 		T(test_discovery_below_a_mount_root),
