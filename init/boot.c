@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* boot: console, hostname, kernel command line. See boot.h. */
 #include <errno.h>
+#include <signal.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -156,4 +157,32 @@ bool boot_oom_protect(void)
 		return false;
 	}
 	return true;
+}
+
+int boot_emergency(const struct config *cfg, const char *why, struct svc_conf *sh)
+{
+	char **argv;
+
+	if (!cfg->emergency) {
+		log_err("fatal: %s; no emergency shell configured (emergency = /bin/sh): "
+			"continuing with what can run", why);
+		return -ENOENT;
+	}
+	argv = split_command(cfg->emergency);
+	if (!argv) {
+		log_err("fatal: %s; emergency = \"%s\" is not a command", why,
+			cfg->emergency);
+		return -EINVAL;
+	}
+	log_err("fatal: %s; starting emergency shell %s", why, argv[0]);
+	snprintf(sh->name, sizeof(sh->name), "emergency");
+	sh->exec = argv[0];     /* cfg may be freed by a reload */
+	sh->argv = argv;
+	sh->restart = RESTART_ALWAYS;
+	sh->stop_signal = SIGKILL;
+	sh->stop_timeout_ms = 1000;
+	sh->restart_max = 1000;
+	sh->restart_window_ms = 60000;
+	sh->memory = UINT64_MAX;
+	return 0;
 }

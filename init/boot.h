@@ -63,4 +63,14 @@ void boot_devkmsg_on(void);
  */
 bool boot_oom_protect(void);
 
+/*
+ * boot_emergency - the emergency shell (config key emergency, split like
+ * a shell command) into @sh, a service of its own that restarts always,
+ * after the boot met the fatal error @why (logged with it). @sh->argv is
+ * allocated and owned by @sh from then on (it outlives @cfg across a
+ * reload). Returns 0, -ENOENT (no emergency configured) or -EINVAL (not
+ * a command); each is logged.
+ */
+int boot_emergency(const struct config *cfg, const char *why, struct svc_conf *sh);
+
 #endif

@@ -16,7 +16,6 @@
  * Called as "boxctl" (or "boxinit ctl"), it is the control client.
  */
 #include <errno.h>
-#include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,7 +24,6 @@
 #include <sys/prctl.h>
 #include <sys/reboot.h>
 #include <sys/signalfd.h>
-#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -322,32 +320,10 @@ static void failure_action(const struct svc_conf *c, const char *reason)
 
 /* ---- boot ------------------------------------------------------------- */
 
-/* Start the configured emergency shell on the console tty. */
+/* The emergency shell, when the boot met a fatal error (@why). */
 static void prepare_emergency(const struct config *cfg, const char *why)
 {
-	char **argv;
-
-	if (!cfg->emergency) {
-		log_err("fatal: %s; no emergency shell configured (emergency = /bin/sh): "
-			"continuing with what can run", why);
-		return;
-	}
-	argv = split_command(cfg->emergency);
-	if (!argv) {
-		log_err("fatal: %s; emergency = \"%s\" is not a command", why,
-			cfg->emergency);
-		return;
-	}
-	log_err("fatal: %s; starting emergency shell %s", why, argv[0]);
-	snprintf(g.emergency.name, sizeof(g.emergency.name), "emergency");
-	g.emergency.exec = argv[0];     /* cfg may be freed by a reload */
-	g.emergency.argv = argv;
-	g.emergency.restart = RESTART_ALWAYS;
-	g.emergency.stop_signal = SIGKILL;
-	g.emergency.stop_timeout_ms = 1000;
-	g.emergency.restart_max = 1000;
-	g.emergency.restart_window_ms = 60000;
-	g.emergency.memory = UINT64_MAX;
+	boot_emergency(cfg, why, &g.emergency);
 }
 
 /* The paths no container may see: socket, log directory, config file,
