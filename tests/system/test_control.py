@@ -765,14 +765,17 @@ def test_a_backoff_clones_the_next_container_ahead_and_runs_nothing_early(ctl):
 
     def in_backoff():
         """The cgroup's pids, read within one back-off (same restart count
-        before and after), or None."""
+        before and after) once the container cloned ahead has joined it,
+        or None. The clone's reaper joins the v1 cgroups itself, after the
+        state turned "backoff" (each join may wait for an RCU grace
+        period): an empty read is that window, not yet the answer."""
         before = status(boxctl)["flap"]
         if before["state"] != "backoff":
             return None
         seen = pids()
         after = status(boxctl)["flap"]
         same = after["state"] == "backoff" and after["restarts"] == before["restarts"]
-        return (seen,) if same else None
+        return (seen,) if same and seen else None
     seen, = wait_until(in_backoff, what="flap in a back-off", interval=0.02)
     assert len(seen) == 1, seen
     # boxinit's binary (the clone waiting for "go"), not /bin/sh
