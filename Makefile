@@ -244,7 +244,7 @@ fuzz: deps
 	$(Q)$(MAKE) --no-print-directory $(addprefix fuzz-run-,$(FUZZ_TARGETS))
 
 fuzz-smoke:
-	$(Q)$(MAKE) --no-print-directory fuzz-build
+	$(Q)$(MAKE) --no-print-directory -j$(CHECK_JOBS) fuzz-build
 	$(Q)$(MAKE) --no-print-directory -j$(words $(FUZZ_TARGETS)) \
 		FUZZ_SECONDS=$(FUZZ_SMOKE_SECONDS) $(addprefix fuzz-run-,$(FUZZ_TARGETS))
 
@@ -383,11 +383,16 @@ $(MANB)/boxinit.conf.5: doc/boxinit.conf.5.in $(HOSTB)/boxinit
 man-check: $(MANS)
 	$(Q)mandoc -T lint -W warning $(MANS) && echo "  MAN     $(MANS): mandoc -T lint clean"
 
+# `make check` compiles with this many jobs (CHECK_JOBS=1: one at a time)
+CHECK_JOBS ?= $(shell nproc 2>/dev/null || echo 1)
+
 check: deps
 	$(Q)$(MAKE) --no-print-directory layers
 	$(Q)$(MAKE) --no-print-directory readme-check
 	$(Q)$(MAKE) --no-print-directory man-check
-	$(Q)$(MAKE) --no-print-directory all host
+	$(Q)# compiling in parallel (objects and test binaries only: the tests
+	$(Q)# themselves, the images and apt run one at a time)
+	$(Q)$(MAKE) --no-print-directory -j$(CHECK_JOBS) all host $(UNIT_BINS) $(MNL_UNIT)
 	$(Q)$(MAKE) --no-print-directory unit
 	$(Q)$(MAKE) --no-print-directory sandbox
 ifneq ($(SANITIZE),1)
