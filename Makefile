@@ -86,6 +86,8 @@ HOST_LIB_OBJS := $(patsubst %.c,$(HOSTB)/obj/%.o,$(LIB_SRCS))
 
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(patsubst tests/unit/%.c,$(HOSTB)/tests/%,$(UNIT_SRCS))
+# test_sock holds fork's parent back to make the child close first
+LDFLAGS_test_sock := -Wl,--wrap=fork
 
 PYTEST ?= /usr/bin/python3 -m pytest
 
@@ -127,7 +129,8 @@ $(HOSTB)/boxinit: $(HOST_OBJS)
 $(HOSTB)/tests/%: tests/unit/%.c $(wildcard tests/unit/*.h) $(HOST_LIB_OBJS)
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  HOSTCC  $@")
-	$(Q)$(HOST_CC) $(HOST_CFLAGS) $(INC_ALL) -o $@ $< $(HOST_LIB_OBJS) $(HOST_LDFLAGS) -lcmocka
+	$(Q)$(HOST_CC) $(HOST_CFLAGS) $(INC_ALL) -o $@ $< $(HOST_LIB_OBJS) $(HOST_LDFLAGS) \
+		$(LDFLAGS_$(notdir $@)) -lcmocka
 
 # ---- LIBMNL (network: netlink library) -------------------------------------
 # The static build always uses the in-tree libmnl subset (modules/net/mnl.c).

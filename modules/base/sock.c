@@ -2,6 +2,7 @@
 /* sock: passed files never close in boxinit. See sock.h. */
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -15,6 +16,7 @@
 #endif
 #define SOCK_SCM_MAX_FD 253     /* SCM_MAX_FD, include/net/scm.h */
 #define SOCK_DRAIN_MAX  4096    /* messages read by sock_close(), at most */
+#define SOCK_GATE_SIG   SIGUSR2 /* "our copies are closed": to the child */
 
 int sock_refuse_fds(int fd)
 {
@@ -26,10 +28,20 @@ int sock_refuse_fds(int fd)
 int sock_drop_fds(const int *fds, int n)
 {
 	struct linger now = { .l_onoff = 1, .l_linger = 0 };
+	sigset_t gate, was;
+	int sig;
 	pid_t pid;
 
 	for (int i = 0; i < n; i++)     /* ENOTSOCK for the others */
 		setsockopt(fds[i], SOL_SOCKET, SO_LINGER, &now, sizeof(now));
+	/* The last close runs the release, so the child's must come after
+	 * ours: it waits for SOCK_GATE_SIG, sent once our copies are gone
+	 * (blocked here first, so the child is born with it blocked and a
+	 * signal sent early stays pending; no fd needed, so EMFILE cannot
+	 * break it). */
+	sigemptyset(&gate);
+	sigaddset(&gate, SOCK_GATE_SIG);
+	sigprocmask(SIG_BLOCK, &gate, &was);
 	pid = fork();
 	if (pid == 0) {
 		/* only these: a copy of a listener or a bound socket kept
@@ -44,12 +56,17 @@ int sock_drop_fds(const int *fds, int n)
 			(void)!write(adj, "0", 1);      /* best effort */
 			close(adj);
 		}
+		while (sigwait(&gate, &sig) != 0)
+			;
 		for (int i = 0; i < n; i++)
 			close(fds[i]);
 		_exit(0);
 	}
 	for (int i = 0; i < n; i++)
 		close(fds[i]);
+	if (pid > 0)
+		kill(pid, SOCK_GATE_SIG);
+	sigprocmask(SIG_SETMASK, &was, NULL);
 	return n;
 }
 

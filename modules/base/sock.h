@@ -54,9 +54,12 @@ void sock_close(int fd);
  * sock_drop_fds - dispose of @n (<= 253, SCM_MAX_FD) passed file
  * descriptors @fds: sockets among them get SO_LINGER 0 (closed at once,
  * with a reset), then a forked child that keeps only them (every other
- * fd closed first, its oom_score_adj back to 0) holds them while this process closes its copies, and
- * the child closes them and exits (the caller's loop reaps it like any
- * child; a close that blocks blocks it, for the linger time at most). When fork(2) fails they are closed here.
+ * fd closed first, its oom_score_adj back to 0) holds them while this
+ * process closes its copies; only then (SIGUSR2 to the child, blocked in
+ * the caller for the duration) does the child close them and exit, so
+ * the last close, the one that may block, is always the child's (the
+ * caller's loop reaps it like any child; a close that blocks blocks it,
+ * for the linger time at most). When fork(2) fails they are closed here.
  * Returns the number of fds (@n).
  */
 int sock_drop_fds(const int *fds, int n);

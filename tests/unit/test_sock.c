@@ -16,8 +16,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <stdbool.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 #include <cmocka.h>
 
@@ -118,6 +120,53 @@ static void test_recv_hands_passed_files_off(void **state)
 	close(p[1]);
 }
 
+/*
+ * fork(2) as sock_drop_fds() calls it (linked with -Wl,--wrap=fork): with
+ * @hold_parent set, the parent's side waits until the child has exited
+ * (a deadline of 1 s), as a loaded machine may schedule it: the child
+ * runs first and closes first.
+ */
+static bool hold_parent;
+pid_t __real_fork(void);
+pid_t __wrap_fork(void);
+
+pid_t __wrap_fork(void)
+{
+	pid_t pid = __real_fork();
+	struct timespec tick = { 0, 10 * 1000 * 1000 };
+
+	for (int i = 0; pid > 0 && hold_parent && i < 100; i++) {
+		siginfo_t si;
+
+		memset(&si, 0, sizeof(si));
+		if (waitid(P_PID, (id_t)pid, &si, WEXITED | WNOHANG | WNOWAIT) == 0 &&
+		    si.si_pid == pid)
+			break;          /* it has closed its copies and exited */
+		nanosleep(&tick, NULL);
+	}
+	return pid;
+}
+
+/* The child closing before the parent: the parent's close must still not
+ * be the last one (it would block here for the linger time). */
+static void test_the_last_close_is_the_childs(void **state)
+{
+	int p[2], lfd;
+	char b[8];
+
+	(void)state;
+	assert_int_equal(socketpair(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0, p), 0);
+	send_lingering(p[1], &lfd);
+	hold_parent = true;
+	alarm(GUARD_S);
+	assert_int_equal(sock_recv(p[0], b, sizeof(b), MSG_DONTWAIT), 1);
+	hold_parent = false;
+	reap_dropper(lfd);
+	alarm(0);
+	close(p[0]);
+	close(p[1]);
+}
+
 static void test_close_with_a_queued_file(void **state)
 {
 	int p[2], lfd;
@@ -166,6 +215,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_recv_hands_passed_files_off),
+		cmocka_unit_test(test_the_last_close_is_the_childs),
 		cmocka_unit_test(test_close_with_a_queued_file),
 		cmocka_unit_test(test_close_a_connection),
 		cmocka_unit_test(test_close_a_pipe_and_nothing),
