@@ -402,9 +402,13 @@ class Boxinit:
         return self.proc.args[0] in ("unshare", "nsenter")
 
     def boxinit_pid(self, timeout=30.0):
-        """Host pid of boxinit itself (the unshare child, or the process)."""
+        """Host pid of boxinit itself (the unshare child, or the process).
+        Found once and kept: boxinit outlives its wrapper if the wrapper
+        dies (an OOM test's second kill may take it)."""
         if not self.wrapped():
             return self.proc.pid
+        if getattr(self, "_boxinit_pid", None):
+            return self._boxinit_pid
         def child():
             try:
                 with open(f"/proc/{self.proc.pid}/task/{self.proc.pid}/children") as f:
@@ -412,7 +416,13 @@ class Boxinit:
                 return int(kids[0]) if kids else None
             except FileNotFoundError:
                 return None
-        return wait_until(child, timeout, "boxinit to start under unshare")
+        pid = wait_until(child, timeout, "boxinit to start under unshare")
+        try:
+            self._boxinit_pidfd = os.pidfd_open(pid)    # close() kills it by this
+        except ProcessLookupError:
+            return pid
+        self._boxinit_pid = pid
+        return pid
 
     def signal(self, sig):
         os.kill(self.boxinit_pid(), sig)
@@ -474,5 +484,15 @@ class Boxinit:
             except ProcessLookupError:
                 pass
             self.proc.wait(timeout=PATIENCE)
+        fd = getattr(self, "_boxinit_pidfd", None)
+        if fd is not None:
+            # its wrapper gone first (killed), boxinit may be left: end it
+            try:
+                signal.pidfd_send_signal(fd, signal.SIGKILL)
+                select.select([fd], [], [], PATIENCE)  # readable: it has exited
+            except ProcessLookupError:
+                pass
+            os.close(fd)
+            self._boxinit_pidfd = None
         if self.cgroups:
             self.cgroups.cleanup()

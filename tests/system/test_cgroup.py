@@ -239,6 +239,9 @@ service.calm.exec = /bin/sleep 1000
 """)
     b.out.wait_for("hog: hog-start")
     b.out.wait_for("calm: started")
+    # found now: the OOM kill may take the unshare wrapper too (the
+    # second kill the docstring explains), boxinit lives on without it
+    b.boxinit_pid()
     ctrl = cap_sandbox_memory(b, 128 << 20)
     own = os.path.join(svc_dir(b, ctrl, "hog"),
                        "memory.limit_in_bytes" if ctrl == "memory" else "memory.max")
