@@ -703,6 +703,11 @@ def test_log_remote_size_and_files(ctl, tmp_path):
     machine's loopback) as RFC 5424 syslog; log_size and log_files rotate
     the service's log files (in --log-dir, which wins over log_dir)."""
     coll = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    # syslog over UDP drops what the collector's queue cannot hold: the
+    # burst below (400 lines, ~1 KiB of queue each) overflowed the default
+    # ~208 KiB when this test was slow to read on a loaded machine (33:
+    # SO_RCVBUFFORCE, asm-generic/socket.h; root may pass rmem_max)
+    coll.setsockopt(socket.SOL_SOCKET, getattr(socket, "SO_RCVBUFFORCE", 33), 16 << 20)
     coll.bind(("127.0.0.1", 0))
     coll.settimeout(PATIENCE)
     port = coll.getsockname()[1]
