@@ -322,21 +322,40 @@ sandbox: $(HOSTB)/boxinit $(BUILD)/boxinit
 	$(Q)BOXINIT=$(CURDIR)/$(HOSTB)/boxinit BOXINIT_STATIC=$(CURDIR)/$(BUILD)/boxinit \
 		$(PYTEST) -q tests/system
 
-# `make boot` runs tests/boot on every board of BOOT_BOARDS, one after the
-# other; with ARCH= or BOARD= given, on that one. Boards in BOOT_SMOKE_BOARDS
-# (none for `make boot`; CHECK_SMOKE_BOARDS for `make check`, see board.mk)
-# run only the smoke, tests/boot/test_boot.py. A failing board does not stop
-# the next; the result fails if any did.
+# `make boot` runs tests/boot on every board of BOOT_BOARDS; with ARCH= or
+# BOARD= given, on that one. Boards in BOOT_SMOKE_BOARDS (none for `make
+# boot`; CHECK_SMOKE_BOARDS for `make check`, see board.mk) run only the
+# smoke, tests/boot/test_boot.py. Each board's downloads and image are made
+# first, one board at a time (apt and the shared per-ARCH binary are not
+# safe to run twice at once); then the boards' suites run BOOT_JOBS at a time
+# (each QEMU under TCG keeps one CPU busy), each one's output kept in
+# build/BOARD/boot-tests.log and printed whole when it ends. A failing board does not stop the next; the result fails if
+# any did.
 BOOT_SMOKE_BOARDS ?=
+BOOT_JOBS ?= 1
+BOOT_RUNS := $(addprefix boot-run-,$(BOOT_BOARDS))
+.PHONY: boot-prepare $(BOOT_RUNS)
 boot:
-	$(Q)failed=; for b in $(BOOT_BOARDS); do \
-		t=tests/boot; \
-		case " $(BOOT_SMOKE_BOARDS) " in *" $$b "*) t=tests/boot/test_boot.py ;; esac; \
-		echo "== boot tests: $$b ($$t)"; \
+	$(Q)rm -f build/boot-failed
+	$(Q)$(MAKE) --no-print-directory boot-prepare
+	$(Q)$(MAKE) --no-print-directory -j$(BOOT_JOBS) $(BOOT_RUNS)
+	$(Q)if [ -s build/boot-failed ]; then \
+		echo "boot tests failed on:" $$(cat build/boot-failed) >&2; exit 1; fi
+
+boot-prepare:
+	$(Q)mkdir -p build; for b in $(BOOT_BOARDS); do \
 		$(MAKE) --no-print-directory BOARD=$$b deps && \
-		$(MAKE) --no-print-directory BOARD=$$b BOOT_TESTS=$$t boot-board || failed="$$failed $$b"; \
-	done; \
-	if [ -n "$$failed" ]; then echo "boot tests failed on:$$failed" >&2; exit 1; fi
+		$(MAKE) --no-print-directory -s -j$(BOOT_JOBS) BOARD=$$b all && \
+		$(MAKE) --no-print-directory BOARD=$$b boot-board-prepare || echo $$b >> build/boot-failed; \
+	done
+
+$(BOOT_RUNS): boot-run-%:
+	$(Q)t=tests/boot; log=build/$*/boot-tests.log; \
+	case " $(BOOT_SMOKE_BOARDS) " in *" $* "*) t=tests/boot/test_boot.py ;; esac; \
+	if grep -qxF '$*' build/boot-failed 2>/dev/null; then \
+		echo "== boot tests: $*: not run, its image or kernel could not be made"; exit 0; fi; \
+	$(MAKE) --no-print-directory BOARD=$* BOOT_TESTS=$$t boot-board-run > $$log 2>&1 || echo $* >> build/boot-failed; \
+	echo "== boot tests: $* ($$t)"; cat $$log
 
 # `make layers`: no #include crosses an edge modules/layers.mk forbids
 layers:
@@ -402,7 +421,7 @@ ifneq ($(SANITIZE),1)
 	$(Q)# the bench and the boots use the static build: nothing to sanitize
 	$(Q)$(MAKE) --no-print-directory bench-smoke
 	$(Q)$(MAKE) --no-print-directory fuzz-smoke
-	$(Q)$(MAKE) --no-print-directory boot BOOT_SMOKE_BOARDS="$(CHECK_SMOKE_BOARDS)"
+	$(Q)$(MAKE) --no-print-directory boot BOOT_SMOKE_BOARDS="$(CHECK_SMOKE_BOARDS)" BOOT_JOBS=$(CHECK_JOBS)
 endif
 
 install: $(BUILD)/boxinit

@@ -61,7 +61,7 @@ endif
 # The tests boot-board runs (BOOT_TESTS=tests/boot/test_boot.py: the smoke).
 BOOT_TESTS ?= tests/boot
 
-.PHONY: image kernel busybox qemu boot-board figures FORCE
+.PHONY: image kernel busybox qemu boot-board boot-board-prepare boot-board-run figures FORCE
 
 kernel: $(KRELEASE)
 
@@ -90,7 +90,12 @@ qemu:
 
 # The boot tests of one board. On a foreign ARCH the static binary cannot run
 # on the build host: test_board_config_valid uses the host build instead.
-boot-board: image kernel $(if $(filter-out $(shell uname -m),$(ARCH)),$(HOSTB)/boxinit)
+# boot-board-prepare makes what they need, boot-board-run only runs them
+# (`make boot` runs several boards' at once: nothing shared is built there).
+boot-board: boot-board-prepare
+	$(Q)$(MAKE) --no-print-directory boot-board-run
+boot-board-prepare: image kernel $(if $(filter-out $(shell uname -m),$(ARCH)),$(HOSTB)/boxinit)
+boot-board-run:
 	$(Q)BOARD=$(BOARD) ARCH=$(ARCH) BOXINIT_HOST=$(CURDIR)/$(HOSTB)/boxinit $(PYTEST) -q $(BOOT_TESTS)
 
 figures: image kernel
