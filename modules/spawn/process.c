@@ -53,16 +53,36 @@ char **process_env(char *const *extra)
 	return env;
 }
 
-int process_reaped(struct spawn_handle *h, int wstatus)
+int process_status(struct spawn_handle *h)
 {
+	ssize_t n;
 	int ws;
 
-	if (h->status_fd >= 0) {
-		if (read(h->status_fd, &ws, sizeof(ws)) == (ssize_t)sizeof(ws))
-			wstatus = ws;
-		close(h->status_fd);
+	if (h->status_fd < 0)
+		return -EBADF;
+	do
+		n = read(h->status_fd, &ws, sizeof(ws));    /* one atomic write */
+	while (n < 0 && errno == EINTR);
+	if (n < 0 && errno == EAGAIN)
+		return -EAGAIN;
+	close(h->status_fd);
+	h->status_fd = -1;
+	if (n != (ssize_t)sizeof(ws))
+		return 0;
+	h->wstatus = ws;
+	h->has_status = true;
+	return 1;
+}
+
+int process_reaped(struct spawn_handle *h, int wstatus)
+{
+	if (h->status_fd >= 0 && process_status(h) == -EAGAIN) {
+		close(h->status_fd);    /* not possible once the reaper is gone */
 		h->status_fd = -1;
 	}
+	if (h->has_status)
+		wstatus = h->wstatus;
+	h->has_status = false;
 	return wstatus;
 }
 
@@ -73,6 +93,7 @@ void process_release(struct spawn_handle *h)
 	if (h->status_fd >= 0)
 		close(h->status_fd);
 	h->result_fd = h->status_fd = -1;
+	h->has_status = false;
 }
 
 int process_result(int fd, struct err *e)

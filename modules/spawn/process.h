@@ -115,6 +115,8 @@ struct spawn_handle {
 	pid_t pid;
 	int result_fd;          /* EOF at exec, or the error value */
 	int status_fd;          /* the service's own wait status, at its end */
+	bool has_status;        /* process_status() read it: in wstatus */
+	int wstatus;
 };
 
 /*
@@ -181,6 +183,17 @@ int process_result(int fd, struct err *e);
  * was killed itself (SIGKILL at the stop timeout) keeps its own status.
  */
 int process_reaped(struct spawn_handle *h, int wstatus);
+
+/*
+ * process_status - read the service's wait status from @h's status pipe
+ * once it is readable (the container's reaper writes it as the service
+ * ends, before the namespaces are torn down and the reaper reaped), keep
+ * it for process_reaped() and close the pipe. Returns 1 when the status
+ * came, 0 at EOF without one (the reaper itself was killed), -EAGAIN when
+ * nothing is there yet, -EBADF when @h has no status pipe (a fork, or
+ * already read).
+ */
+int process_status(struct spawn_handle *h);
 
 /* process_release - close what @h still holds (its pipes); idempotent. */
 void process_release(struct spawn_handle *h);

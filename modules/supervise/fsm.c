@@ -431,6 +431,8 @@ void fsm_step(struct svc_fsm *m, const struct svc_policy *p,
 		}
 		break;
 	case EV_EXIT:
+		if (ev->exit_ms && ev->exit_ms >= m->started_ms && ev->exit_ms < now)
+			now = ev->exit_ms;
 		on_ended(m, p, ev->wstatus, now, o);
 		break;
 	case EV_TIMEOUT:

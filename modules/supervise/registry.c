@@ -133,6 +133,7 @@ struct service *service_new(const struct svc_conf *c, const char *console)
 	s->out.fd = -1;
 	s->oom.fd = -1;
 	s->res.fd = -1;
+	s->st.fd = -1;
 	s->proc.result_fd = s->proc.status_fd = -1;
 	s->prep = (struct spawn_prep){ 0, -1, -1, -1 };
 	s->prep_out = -1;

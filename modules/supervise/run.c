@@ -161,6 +161,44 @@ static int res_check(struct service *s, bool final)
 	return r;
 }
 
+/* Watch the reaper's status pipe; unwatchable, it is read at the reap. */
+static void st_ready(struct loop_handler *h, uint32_t events);
+static void st_watch(struct service *s)
+{
+	s->exit_ms = 0;
+	if (s->proc.status_fd < 0)
+		return;
+	s->st.fd = s->proc.status_fd;
+	s->st.fn = st_ready;
+	if (loop_add(&s->st, EPOLLIN) < 0)
+		s->st.fd = -1;
+}
+
+/* Stop watching the reaper's status pipe (it stays with s->proc). */
+static void st_unwatch(struct service *s)
+{
+	if (s->st.fd < 0)
+		return;
+	loop_del(&s->st);
+	s->st.fd = -1;
+}
+
+/* The reaper wrote the service's wait status (or died without): note the
+ * time, the end of the run; the reaper's own exit, after its namespaces
+ * are torn down, is the event (on_child). */
+static void st_ready(struct loop_handler *h, uint32_t events)
+{
+	struct service *s = container_of(h, struct service, st);
+	int r;
+
+	st_unwatch(s);
+	r = process_status(&s->proc);
+	if (r == 1)
+		s->exit_ms = svc_now();
+	else if (r == -EAGAIN)
+		st_watch(s);
+}
+
 /* It exec'd: ready, when ready = exec says so. */
 static void exec_reached(struct service *s)
 {
@@ -407,6 +445,7 @@ static int fx_spawn(struct service *s)
 	s->res.fn = res_ready;
 	if (s->res.fd >= 0 && loop_add(&s->res, EPOLLIN) < 0)
 		res_check(s, true);     /* unwatchable: taken as exec'd */
+	st_watch(s);
 	return 0;
 }
 
@@ -444,8 +483,10 @@ static void fx_ended(struct service *s)
 static void on_child(struct loop_child *c, int wstatus)
 {
 	struct service *s = container_of(c, struct service, child);
-	struct fsm_event ev = { .type = EV_EXIT };
+	struct fsm_event ev = { .type = EV_EXIT, .exit_ms = s->exit_ms };
 
+	st_unwatch(s);
+	s->exit_ms = 0;
 	ev.wstatus = process_reaped(&s->proc, wstatus);
 	/* why it failed, before that it exited; or it did exec, and ran */
 	if (res_check(s, true) == 0)
@@ -500,6 +541,7 @@ void svc_run_release(struct service *s)
 	oom_close(s);
 	loop_timer_stop(&s->timer);
 	loop_timer_stop(&s->out_timer);
+	st_unwatch(s);
 	process_release(&s->proc);
 	if (s->pid > 0)
 		loop_child_forget(&s->child);

@@ -54,6 +54,8 @@ struct service {
 	uint64_t oom_seen;              /* the cgroup's oom_kill counter */
 	uint32_t oom_kills;             /* OOM kills since boot */
 	struct loop_handler res;        /* the start's report: EOF at exec */
+	struct loop_handler st;         /* the reaper's status pipe (proc.status_fd) */
+	uint64_t exit_ms;               /* when that status came: the service ended */
 	/* the next start's container, cloned ahead while a back-off runs
 	 * (run.c): its reaper in the cgroups, waiting for "go" */
 	struct spawn_prep prep;

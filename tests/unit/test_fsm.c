@@ -105,6 +105,37 @@ static void test_backoff_grows_and_resets(void **state)
 	assert_int_equal(m.backoff_ms, BACKOFF_MAX_MS);
 }
 
+/* The back-off counts from the exit the reaper reported (exit_ms), not
+ * from the later reap; a time outside the run (before its start, or
+ * ahead of now: a wrong report) is not taken. */
+static void test_backoff_counts_from_the_exit(void **state)
+{
+	struct svc_policy p = policy(RESTART_ALWAYS, false);
+	struct fsm_event ev = { .type = EV_EXIT, .wstatus = EXITED(1) };
+	struct fsm_out o;
+	struct svc_fsm m;
+
+	fsm_init(&m, false);
+	run(&m, &p, 1000);
+	ev.exit_ms = 1997;
+	fsm_step(&m, &p, &ev, 2000, &o);
+	assert_int_equal(m.state, FSM_BACKOFF);
+	assert_int_equal(m.deadline_ms, 1997 + BACKOFF_MIN_MS);
+	step(&m, &p, EV_TIMEOUT, 0, 1997 + BACKOFF_MIN_MS);
+	assert_int_equal(m.state, FSM_WAITING);
+	step(&m, &p, EV_DEPS_MET, 0, 2100);
+	step(&m, &p, EV_SPAWNED, 0, 2100);
+	ev.exit_ms = 2050;                      /* before this run began */
+	fsm_step(&m, &p, &ev, 2200, &o);
+	assert_int_equal(m.deadline_ms, 2200 + 2 * BACKOFF_MIN_MS);
+	step(&m, &p, EV_TIMEOUT, 0, 2200 + 2 * BACKOFF_MIN_MS);
+	step(&m, &p, EV_DEPS_MET, 0, 2500);
+	step(&m, &p, EV_SPAWNED, 0, 2500);
+	ev.exit_ms = 9000;                      /* ahead of now */
+	fsm_step(&m, &p, &ev, 2600, &o);
+	assert_int_equal(m.deadline_ms, 2600 + 4 * BACKOFF_MIN_MS);
+}
+
 static void test_crash_loop_fails_until_started(void **state)
 {
 	struct svc_policy p = policy(RESTART_ALWAYS, false);
@@ -688,6 +719,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_backoff_grows_and_resets),
+		cmocka_unit_test(test_backoff_counts_from_the_exit),
 		cmocka_unit_test(test_crash_loop_fails_until_started),
 		cmocka_unit_test(test_oneshot_and_restart_policies),
 		cmocka_unit_test(test_failed_start_is_a_failed_run),

@@ -186,6 +186,36 @@ static void test_container_status_through_the_handle(void **state)
 	process_release(&h);
 }
 
+/* The service's status is read as soon as the reaper writes it (before
+ * the reap, which waits for the namespaces' teardown) and is what
+ * process_reaped() then returns. */
+static void test_container_status_before_the_reap(void **state)
+{
+	char *argv[] = { "/bin/sh", "-c", "exit 7", NULL };
+	struct svc_conf c = { .name = "t", .net = NET_NONE, .seccomp = true,
+			      .tmp_size = 1 << 20, .shm_size = 1 << 20 };
+	struct spawn_req r = plain(argv);
+	struct spawn_handle h;
+	struct pollfd pfd;
+	struct err e;
+	int ws;
+
+	if (!can_contain())
+		skip();
+	r.conf = &c;
+	assert_true(process_spawn(&r, &h, &e) > 0);
+	assert_true(h.status_fd >= 0);
+	pfd = (struct pollfd){ .fd = h.status_fd, .events = POLLIN };
+	assert_int_equal(poll(&pfd, 1, 30000), 1);
+	assert_int_equal(process_status(&h), 1);
+	assert_int_equal(h.status_fd, -1);
+	assert_int_equal(process_status(&h), -EBADF);
+	assert_int_equal(waitpid(h.pid, &ws, 0), h.pid);
+	ws = process_reaped(&h, ws);
+	assert_true(WIFEXITED(ws) && WEXITSTATUS(ws) == 7);
+	process_release(&h);
+}
+
 /* A step of the container's child fails: its whole value crosses the
  * pipe, a message too long for it keeping its start and its reason. */
 static void test_container_step_fails(void **state)
@@ -290,6 +320,7 @@ int main(void)
 		cmocka_unit_test(test_container_prepare_fails),
 		cmocka_unit_test(test_container_step_fails),
 		cmocka_unit_test(test_container_status_through_the_handle),
+		cmocka_unit_test(test_container_status_before_the_reap),
 		cmocka_unit_test(test_env),
 		cmocka_unit_test(test_oom_score_adj_reset),
 		cmocka_unit_test(test_exit_text),
