@@ -431,7 +431,10 @@ void fsm_step(struct svc_fsm *m, const struct svc_policy *p,
 		}
 		break;
 	case EV_EXIT:
-		if (ev->exit_ms && ev->exit_ms >= m->started_ms && ev->exit_ms < now)
+		/* at most one minimal back-off early: the report comes from
+		 * inside the container, whose service may have a hand on it */
+		if (ev->exit_ms && ev->exit_ms >= m->started_ms && ev->exit_ms < now &&
+		    now - ev->exit_ms <= BACKOFF_MIN_MS)
 			now = ev->exit_ms;
 		on_ended(m, p, ev->wstatus, now, o);
 		break;

@@ -158,9 +158,9 @@ void fsm_policy(struct svc_policy *p, const struct svc_conf *c);
  * fsm_step - apply event @ev at monotonic time @now_ms to @m, a service
  * with policy @p: @m moves to its new state (and deadline), @out receives
  * the actions to carry out and the line to log. An EV_EXIT counts from
- * its exit_ms when that lies between the run's start and @now_ms (the
- * back-off begins when the service ended, not when its container was
- * torn down). An event that does not
+ * its exit_ms when that lies between the run's start and @now_ms, at
+ * most BACKOFF_MIN_MS before @now_ms (the back-off begins when the
+ * service ended, not when its container was torn down). An event that does not
  * apply to the state changes nothing (out->act 0, level -1; operator
  * events then say -EALREADY in out->result). Never fails.
  */

@@ -107,7 +107,8 @@ static void test_backoff_grows_and_resets(void **state)
 
 /* The back-off counts from the exit the reaper reported (exit_ms), not
  * from the later reap; a time outside the run (before its start, or
- * ahead of now: a wrong report) is not taken. */
+ * ahead of now: a wrong report) or more than BACKOFF_MIN_MS before the
+ * reap is not taken. */
 static void test_backoff_counts_from_the_exit(void **state)
 {
 	struct svc_policy p = policy(RESTART_ALWAYS, false);
@@ -115,6 +116,7 @@ static void test_backoff_counts_from_the_exit(void **state)
 	struct fsm_out o;
 	struct svc_fsm m;
 
+	p.restart_max = 100;
 	fsm_init(&m, false);
 	run(&m, &p, 1000);
 	ev.exit_ms = 1997;
@@ -134,6 +136,12 @@ static void test_backoff_counts_from_the_exit(void **state)
 	ev.exit_ms = 9000;                      /* ahead of now */
 	fsm_step(&m, &p, &ev, 2600, &o);
 	assert_int_equal(m.deadline_ms, 2600 + 4 * BACKOFF_MIN_MS);
+	step(&m, &p, EV_TIMEOUT, 0, 2600 + 4 * BACKOFF_MIN_MS);
+	step(&m, &p, EV_DEPS_MET, 0, 3000);
+	step(&m, &p, EV_SPAWNED, 0, 3000);
+	ev.exit_ms = 3100;              /* more than a minimal back-off ago */
+	fsm_step(&m, &p, &ev, 3100 + BACKOFF_MIN_MS + 1, &o);
+	assert_int_equal(m.deadline_ms, 3100 + BACKOFF_MIN_MS + 1 + 8 * BACKOFF_MIN_MS);
 }
 
 static void test_crash_loop_fails_until_started(void **state)
