@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /* boot: console, hostname, kernel command line. See boot.h. */
 #include <errno.h>
-#include <signal.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

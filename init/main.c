@@ -321,11 +321,6 @@ static void failure_action(const struct svc_conf *c, const char *reason)
 /* ---- boot ------------------------------------------------------------- */
 
 /* The emergency shell, when the boot met a fatal error (@why). */
-static void prepare_emergency(const struct config *cfg, const char *why)
-{
-	boot_emergency(cfg, why, &g.emergency);
-}
-
 /* The paths no container may see: socket, log directory, config file,
  * the reboot guard's state_dir. */
 static void set_control_plane(const char *socket_path, const char *logdir,
@@ -541,7 +536,7 @@ static void boot_services(struct config *cfg, const char *fatal)
 		log_warn("cgroup: none usable (%s): services run without limits",
 			 strerror(-r));
 	if (fatal)
-		prepare_emergency(cfg, fatal);
+		boot_emergency(cfg, fatal, &g.emergency);
 	if (supervise_init(cfg, g.emergency.argv ? &g.emergency : NULL,
 			   cfg->console && strcmp(cfg->console, "/dev/console") ?
 			   cfg->console : boot_console_tty()) < 0)
