@@ -19,6 +19,8 @@
 #include "util.h"
 
 #define OUT_READS 16u           /* reads of 4 KiB per turn of the loop */
+/* a timed-out check: SIGTERM (its process group killed), SIGKILL after */
+#define HEALTH_KILL_MS 1000u
 
 /* ---- the verdict, pure ----------------------------------------------------- */
 
@@ -231,10 +233,16 @@ static void on_timer(struct loop_timer *t)
 	struct svc_health *h = &s->health;
 
 	if (h->child.pid > 0) {
-		/* its timeout: the intermediate's death takes the check along
-		 * (parent death signal); its exit gives the verdict */
+		/* its timeout: SIGTERM has the intermediate kill the check's
+		 * process group (all it started); SIGKILL, HEALTH_KILL_MS later,
+		 * takes the check along (parent death signal). The
+		 * intermediate's exit gives the verdict. */
+		int sig = h->timed_out ? SIGKILL : SIGTERM;
+
+		if (!h->timed_out)
+			loop_timer_set(t, now_ms() + HEALTH_KILL_MS);
 		h->timed_out = true;
-		if (kill(h->child.pid, SIGKILL) < 0)
+		if (kill(h->child.pid, sig) < 0)
 			log_warn("%s: health check: kill %d: %s", svc_name(s),
 				 (int)h->child.pid, strerror(errno));
 		return;

@@ -314,6 +314,39 @@ service.web.restart = no
                what="every sleep gone")
 
 
+def test_health_check_leaves_nothing_behind(containers):
+    """What a check started goes with it: the background child of a check
+    that timed out, and that of a check that ended on its own, are killed
+    with the check's process group (the service itself runs on)."""
+    b = containers("""
+service.web.exec = /bin/sleep 1000
+service.web.health = /bin/sh -c "/bin/sleep 1002 & /bin/sleep 1003 & exec /bin/sleep 1001"
+service.web.health_interval = 1h
+service.web.health_timeout = 300ms
+service.web.health_retries = 100
+service.late.exec = /bin/sleep 1000
+service.late.health = /bin/sh -c "/bin/sleep 1004 & exit 0"
+service.late.health_interval = 1h
+""")
+    b.out.wait_for("web: health check failed (1/100): timed out after 300 ms")
+
+    def sleeping(arg):
+        found = []
+        for p, (_, _, comm) in b.descendants().items():
+            try:
+                if comm == "sleep" and open(f"/proc/{p}/cmdline").read() == \
+                        f"/bin/sleep\0{arg}\0":
+                    found.append(p)
+            except OSError:
+                pass                    # gone meanwhile
+        return found
+    wait_until(lambda: not sleeping("1002") and not sleeping("1003") and
+               not sleeping("1001"), what="the timed-out check's processes gone")
+    b.out.wait_for("late: healthy")
+    wait_until(lambda: not sleeping("1004"), what="the ended check's child gone")
+    assert len(sleeping("1000")) == 2, b.out.text()     # the services run on
+
+
 @pytest.mark.parametrize("mode", sb.MODES)
 def test_health_check_runs_inside_the_container(containers, mode):
     """The check sees what its service sees: hostname, root, user, pid and

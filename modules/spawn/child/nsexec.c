@@ -113,15 +113,30 @@ static void enter(const struct nsexec_req *r)
 	close(r->root_fd);
 }
 
-/* Wait for @pid and leave the way it did. */
-static void __attribute__((noreturn)) relay(pid_t pid)
+/* Wait for @pid (its own process group: it called setsid) and leave the
+ * way it did. SIGTERM (boxinit: the check's timeout) kills the group; so
+ * does the command's end: nothing it started outlives it. SIGTERM and
+ * SIGCHLD are blocked since before the fork (sigwaitinfo takes them). */
+static void __attribute__((noreturn)) relay(pid_t pid, const sigset_t *wait)
 {
+	siginfo_t si;
 	sigset_t one;
-	int ws;
+	pid_t got = 0;
+	int ws = 0;
 
-	while (waitpid(pid, &ws, 0) < 0)
-		if (errno != EINTR)
+	while (got == 0) {
+		si.si_signo = 0;
+		if (sigwaitinfo(wait, &si) < 0 && errno != EINTR)
 			_exit(127);
+		if (si.si_signo == SIGTERM) {
+			kill(-pid, SIGKILL);
+			kill(pid, SIGKILL);
+		}
+		while ((got = waitpid(pid, &ws, WNOHANG)) < 0)
+			if (errno != EINTR)
+				_exit(127);
+	}
+	kill(-pid, SIGKILL);            /* what it left in its group */
 	if (WIFSIGNALED(ws)) {
 		signal(WTERMSIG(ws), SIG_DFL);
 		sigemptyset(&one);
@@ -135,6 +150,7 @@ static void __attribute__((noreturn)) relay(pid_t pid)
 void child_nsexec(const struct nsexec_req *r)
 {
 	int keep[NSEXEC_NS_MAX + 1], n = 0;
+	sigset_t wait;
 	pid_t pid;
 
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0 || getppid() != r->parent)
@@ -157,6 +173,11 @@ void child_nsexec(const struct nsexec_req *r)
 	signal(SIGCHLD, SIG_DFL);
 	enter(r);
 	become_the_service(r);
+	sigemptyset(&wait);
+	sigaddset(&wait, SIGCHLD);
+	sigaddset(&wait, SIGTERM);
+	if (sigprocmask(SIG_BLOCK, &wait, NULL) < 0)
+		fail("sigmask");
 	pid = fork();
 	if (pid < 0)
 		fail("fork");
@@ -165,5 +186,5 @@ void child_nsexec(const struct nsexec_req *r)
 	/* the command alone holds its output: EOF when it is done */
 	close(1);
 	close(2);
-	relay(pid);
+	relay(pid, &wait);
 }
