@@ -354,8 +354,9 @@ $(BOOT_RUNS): boot-run-%:
 	case " $(BOOT_SMOKE_BOARDS) " in *" $* "*) t=tests/boot/test_boot.py ;; esac; \
 	if grep -qxF '$*' build/boot-failed 2>/dev/null; then \
 		echo "== boot tests: $*: not run, its image or kernel could not be made"; exit 0; fi; \
-	$(MAKE) --no-print-directory BOARD=$* BOOT_TESTS=$$t boot-board-run > $$log 2>&1 || echo $* >> build/boot-failed; \
-	echo "== boot tests: $* ($$t)"; cat $$log
+	echo "== boot tests: $* ($$t)" > $$log; \
+	$(MAKE) --no-print-directory BOARD=$* BOOT_TESTS=$$t boot-board-run >> $$log 2>&1 || echo $* >> build/boot-failed; \
+	cat $$log
 
 # `make layers`: no #include crosses an edge modules/layers.mk forbids
 layers:

@@ -320,7 +320,6 @@ static void failure_action(const struct svc_conf *c, const char *reason)
 
 /* ---- boot ------------------------------------------------------------- */
 
-/* The emergency shell, when the boot met a fatal error (@why). */
 /* The paths no container may see: socket, log directory, config file,
  * the reboot guard's state_dir. */
 static void set_control_plane(const char *socket_path, const char *logdir,

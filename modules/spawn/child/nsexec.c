@@ -121,10 +121,9 @@ static void __attribute__((noreturn)) relay(pid_t pid, const sigset_t *wait)
 {
 	siginfo_t si;
 	sigset_t one;
-	pid_t got = 0;
-	int ws = 0;
+	int ws;
 
-	while (got == 0) {
+	for (;;) {
 		si.si_signo = 0;
 		if (sigwaitinfo(wait, &si) < 0 && errno != EINTR)
 			_exit(127);
@@ -132,11 +131,21 @@ static void __attribute__((noreturn)) relay(pid_t pid, const sigset_t *wait)
 			kill(-pid, SIGKILL);
 			kill(pid, SIGKILL);
 		}
-		while ((got = waitpid(pid, &ws, WNOHANG)) < 0)
-			if (errno != EINTR)
-				_exit(127);
+		/* ended? left a zombie (WNOWAIT): its pid, the group's id,
+		 * cannot be taken by another process meanwhile */
+		si.si_pid = 0;
+		if (waitid(P_PID, (id_t)pid, &si, WEXITED | WNOHANG | WNOWAIT) < 0) {
+			if (errno == EINTR)
+				continue;
+			_exit(127);
+		}
+		if (si.si_pid == pid)
+			break;
 	}
 	kill(-pid, SIGKILL);            /* what it left in its group */
+	while (waitpid(pid, &ws, 0) < 0)
+		if (errno != EINTR)
+			_exit(127);
 	if (WIFSIGNALED(ws)) {
 		signal(WTERMSIG(ws), SIG_DFL);
 		sigemptyset(&one);
