@@ -258,7 +258,11 @@ service.good.exec = /bin/sh -c "echo good-ran; exec sleep 1000"
             stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
             preexec_fn=cg.join)
     try:
-        wait_until(lambda: "good: good-ran" in log.read_text(), what="the service's line")
+        # the service's line can come before boxinit's "ready:" (which
+        # waits for the exec's report): wait for both
+        wait_until(lambda: "good: good-ran" in log.read_text() and
+                   "boxinit: ready:" in log.read_text(),
+                   what="the service's line and boxinit's ready line")
         text = log.read_text()
         # the first of boxinit's lines (a sanitizer build prints its own
         # warnings, not prefixed, before boxinit's first line)
