@@ -161,23 +161,31 @@ static void test_container_prepare_fails(void **state)
 	assert_string_equal(e.msg, "network: RTM_NEWLINK bxweb: File exists");
 }
 
-/* A container's handle carries the service's own wait status: the reaper,
- * PID 1 of its namespace, cannot die of the service's signal. */
-static void test_container_status_through_the_handle(void **state)
+/* `sh -c @cmd` in a minimal container (net = none), into @h; skips the
+ * test where containers cannot be made. */
+static void spawn_contained(char *cmd, struct spawn_handle *h)
 {
-	char *argv[] = { "/bin/sh", "-c", "kill -USR1 $$", NULL };
+	char *argv[] = { "/bin/sh", "-c", cmd, NULL };
 	struct svc_conf c = { .name = "t", .net = NET_NONE, .seccomp = true,
 			      .tmp_size = 1 << 20, .shm_size = 1 << 20 };
 	struct spawn_req r = plain(argv);
-	struct spawn_handle h;
 	struct err e;
-	int ws;
 
 	if (!can_contain())
 		skip();
 	r.conf = &c;
-	assert_true(process_spawn(&r, &h, &e) > 0);
-	assert_true(h.status_fd >= 0);
+	assert_true(process_spawn(&r, h, &e) > 0);
+	assert_true(h->status_fd >= 0);
+}
+
+/* A container's handle carries the service's own wait status: the reaper,
+ * PID 1 of its namespace, cannot die of the service's signal. */
+static void test_container_status_through_the_handle(void **state)
+{
+	struct spawn_handle h;
+	int ws;
+
+	spawn_contained("kill -USR1 $$", &h);
 	assert_int_equal(waitpid(h.pid, &ws, 0), h.pid);
 	assert_true(WIFEXITED(ws));             /* the reaper exits 128 + 10 */
 	ws = process_reaped(&h, ws);
@@ -191,20 +199,11 @@ static void test_container_status_through_the_handle(void **state)
  * process_reaped() then returns. */
 static void test_container_status_before_the_reap(void **state)
 {
-	char *argv[] = { "/bin/sh", "-c", "exit 7", NULL };
-	struct svc_conf c = { .name = "t", .net = NET_NONE, .seccomp = true,
-			      .tmp_size = 1 << 20, .shm_size = 1 << 20 };
-	struct spawn_req r = plain(argv);
 	struct spawn_handle h;
 	struct pollfd pfd;
-	struct err e;
 	int ws;
 
-	if (!can_contain())
-		skip();
-	r.conf = &c;
-	assert_true(process_spawn(&r, &h, &e) > 0);
-	assert_true(h.status_fd >= 0);
+	spawn_contained("exit 7", &h);
 	pfd = (struct pollfd){ .fd = h.status_fd, .events = POLLIN };
 	assert_int_equal(poll(&pfd, 1, 30000), 1);
 	assert_int_equal(process_status(&h), 1);
