@@ -132,7 +132,7 @@ child(const struct spawn_req *r, const int ep[2], const int gp[2], const int sp[
 		.has_user = r->has_user, .uid = r->uid, .gid = r->gid,
 		.out_fd = r->out_fd, .console = r->console,
 		.cgroup_fds = r->cgroup_fds, .ncgroup_fds = r->ncgroup_fds,
-		.cgroup_skip = skip, .enter_early = r->enter_early, .conf = r->conf,
+		.cgroup_skip = skip, .conf = r->conf,
 		.ready_fd = r->conf ? r->ready_fd : 0,
 		.ready_wfd = r->ready_wfd, .notify = r->conf ? r->notify : NULL,
 		.notify_at = PROCESS_NOTIFY_SOCKET,
@@ -212,8 +212,10 @@ int process_clone(const struct spawn_req *r, struct spawn_prep *p, struct err *e
 	pid_t pid;
 
 	err_clear(e);
-	*p = (struct spawn_prep){ 0, -1, -1, -1 };
+	*p = SPAWN_PREP_NONE;
 	container_caps_init();          /* once: every clone inherits it */
+	/* before the clone: a change after it shows at "go" */
+	p->sources = container_sources_id(r->conf);
 	if (pipe2(ep, O_CLOEXEC) < 0)
 		return err_set(e, -errno, "pipe");
 	if (pipe2(gp, O_CLOEXEC) < 0 || pipe2(sp, O_CLOEXEC) < 0) {
@@ -235,7 +237,10 @@ int process_clone(const struct spawn_req *r, struct spawn_prep *p, struct err *e
 	close(ep[1]);
 	close(gp[0]);
 	close(sp[1]);
-	*p = (struct spawn_prep){ pid, ep[0], gp[1], sp[0] };
+	p->pid = pid;
+	p->err = ep[0];
+	p->go = gp[1];
+	p->status = sp[0];
 	return 0;
 }
 
@@ -246,7 +251,7 @@ void process_discard(struct spawn_prep *p)
 	for (int *fd = &p->err; fd <= &p->status; fd++)
 		if (*fd >= 0)
 			close(*fd);
-	*p = (struct spawn_prep){ 0, -1, -1, -1 };
+	*p = SPAWN_PREP_NONE;
 }
 
 /* The child's report (a fork's or a released container's) on @ep: into
@@ -294,6 +299,13 @@ pid_t process_go(const struct spawn_req *r, struct spawn_prep *p, struct spawn_h
 	err_clear(e);
 	if (h)
 		*h = (struct spawn_handle){ .pid = pid, .result_fd = -1, .status_fd = -1 };
+	if (p->sources != container_sources_id(r->conf)) {
+		process_discard(p);     /* killed unstarted: the loop reaps it */
+		if (h)
+			h->pid = 0;
+		return err_set(e, -ESTALE, "the tree its mounts came from changed "
+			       "since its clone");
+	}
 	ret = r->prepare ? r->prepare(pid, r->prepare_arg, e) : 0;
 	if (ret < 0 && e && !e->code)
 		err_set(e, ret, "prepare the container");
@@ -332,8 +344,15 @@ pid_t process_spawn(const struct spawn_req *r, struct spawn_handle *h, struct er
 	int ep[2], ret;
 	pid_t pid;
 
-	if (r->conf)
-		return (ret = process_clone(r, &p, e)) < 0 ? ret : process_go(r, &p, h, e);
+	/* a container whose tree changed before its go: another, twice at most */
+	for (int tries = 0; r->conf; tries++) {
+		if ((ret = process_clone(r, &p, e)) < 0)
+			return ret;
+		pid = p.pid;
+		if ((ret = process_go(r, &p, h, e)) != -ESTALE || tries == 2)
+			return ret;
+		waitpid(pid, NULL, 0);  /* killed: no loop of the caller's reaps it */
+	}
 	err_clear(e);
 	if (pipe2(ep, O_CLOEXEC) < 0)
 		return err_set(e, -errno, "pipe");

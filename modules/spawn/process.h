@@ -18,10 +18,11 @@
  *   |                                error value (err.h) of the failure
  *   `- reaper (child/reaper.c): PID 1 of the new PID namespace (boxinit's
  *      |  code, no exec of the service's): join cgroups, unshare the
- *      |  cgroup namespace, the service's bounding set, wait for "go",
- *      |  mounts + root, hostname (child/container*.c), the service's
- *      |  seccomp filter, fork; drops to the service's user and no more
- *      |  than its capabilities, then "release" byte;
+ *      |  cgroup namespace, the service's bounding set, mounts + root,
+ *      |  hostname (child/container*.c), the service's seccomp filter;
+ *      |  wait for "go" (boxinit first checks that the tree those mounts
+ *      |  came from is unchanged), fork; drops to the service's user and
+ *      |  no more than its capabilities, then "release" byte;
  *      |  forwards signals, reaps; at the end writes the service's wait
  *      |  status to the status pipe
  *      `- service, pid 2 (child/exec.c): setsid, stdio, chdir, privileges,
@@ -67,13 +68,6 @@ struct spawn_req {
 	 */
 	int cgroup_dir;
 	int cgroup_dir_of;
-	/*
-	 * A container: build its mounts (container_enter) before the sync
-	 * point, side by side with @prepare (its network) and the device
-	 * policy in boxinit, instead of after "go". Not for one cloned ahead
-	 * of its start: it must see the tree as it is when it starts.
-	 */
-	bool enter_early;
 	const struct svc_conf *conf;  /* the service (container settings), or NULL */
 	/*
 	 * Containers only, may be NULL: called in boxinit once the container
@@ -145,7 +139,11 @@ struct spawn_prep {
 	pid_t pid;              /* the reaper; 0: none */
 	int err, go, status;    /* pipes: error (read end), "go" (write end),
 				   status (read end) */
+	uint64_t sources;       /* container_sources_id() before the clone */
 };
+
+/* No prepared container: no reaper, no pipes. */
+#define SPAWN_PREP_NONE ((struct spawn_prep){ .pid = 0, .err = -1, .go = -1, .status = -1 })
 
 /*
  * process_clone - the first half of process_spawn() for a container
@@ -155,9 +153,11 @@ struct spawn_prep {
  * Returns 0 with @p filled, or -errno with @e set.
  * process_go - the second half, now or later: @r->prepare, "go",
  * the report as process_spawn() (@r->async), the status pipe into the
- * handle @h as process_spawn() fills it. @p is consumed (zeroed) either way. Returns the reaper's
- * pid or -errno with @e set; -EPIPE: the prepared reaper is gone (killed
- * meanwhile): clone a new one.
+ * handle @h as process_spawn() fills it. @p is consumed (zeroed) either
+ * way. Returns the reaper's pid or -errno with @e set; -EPIPE: the
+ * prepared reaper is gone (killed meanwhile); -ESTALE: the tree its
+ * mounts were made from changed since its clone (container_sources_id),
+ * so it is given up unstarted: for both, clone a new one.
  * process_discard - give a prepared container up: its reaper reads EOF
  * instead of "go" and leaves (it is SIGKILLed too; the caller's loop reaps
  * it); @p zeroed. Nothing is logged by any of them.

@@ -135,7 +135,7 @@ struct service *service_new(const struct svc_conf *c, const char *console)
 	s->res.fd = -1;
 	s->st.fd = -1;
 	s->proc.result_fd = s->proc.status_fd = -1;
-	s->prep = (struct spawn_prep){ 0, -1, -1, -1 };
+	s->prep = SPAWN_PREP_NONE;
 	s->prep_out = -1;
 	s->tl = -1;
 	fsm_init(&s->fsm, c->invalid);

@@ -253,9 +253,9 @@ static void close_fds(int *fds, int n)
 
 /*
  * Clone @s's container (process_clone): its cgroups, its output pipe
- * (the read end into *@out), its environment; the reaper then waits for
- * "go", having built its mounts already when it starts @now (not cloned
- * ahead). Returns 0 or -errno with @e set.
+ * (the read end into *@out), its environment; the reaper builds its
+ * mounts and waits for "go". @now: for the start now, not ahead of it.
+ * Returns 0 or -errno with @e set.
  */
 static int clone_container(struct service *s, struct spawn_prep *p, int *out,
 			   bool now, struct err *e)
@@ -264,7 +264,6 @@ static int clone_container(struct service *s, struct spawn_prep *p, int *out,
 	struct spawn_req req = {
 		.argv = c->argv, .workdir = c->workdir, .has_user = c->has_user,
 		.uid = c->uid, .gid = c->gid, .conf = c, .cgroup_dir = -1,
-		.enter_early = now,     /* its mounts beside its network */
 	};
 	int pipefd[2] = { -1, -1 }, cgfds[CG_MAX_HIER], ncg, r = 0;
 
@@ -322,9 +321,10 @@ static void on_prep_exit(struct loop_child *c, int wstatus)
 
 /*
  * In a back-off: the next start's container cloned now, so that the
- * clone and the cgroup migration (an RCU grace period on cgroup v1, some
- * ms) are done when the back-off ends; nothing of the service runs
- * before. Out of a back-off (stopped, reloaded, a dependency failed), or
+ * clone, the cgroup migration (an RCU grace period on cgroup v1, some
+ * ms) and the mounts are done when the back-off ends; nothing of the
+ * service runs before. If the tree its mounts came from changes
+ * meanwhile, the start finds out (process_go: -ESTALE) and clones anew. Out of a back-off (stopped, reloaded, a dependency failed), or
  * with another configuration, that container is given up.
  */
 static void fx_ahead(struct service *s)
@@ -368,7 +368,7 @@ static pid_t start_container(struct service *s, int *out, struct err *e)
 	if (ahead) {
 		loop_child_forget(&s->prep_child);
 		*out = s->prep_out;
-		s->prep = (struct spawn_prep){ 0, -1, -1, -1 };
+		s->prep = SPAWN_PREP_NONE;
 		s->prep_out = -1;
 		s->prep_conf = NULL;
 	} else {
@@ -382,7 +382,9 @@ static pid_t start_container(struct service *s, int *out, struct err *e)
 	} else {
 		pid = process_go(&req, &p, &s->proc, e);
 	}
-	if (pid == -EPIPE && ahead) {   /* it died meanwhile: a new one */
+	/* it died meanwhile, or the tree its mounts came from changed: a
+	 * new one (which fails the same way only if it changes again) */
+	if ((pid == -EPIPE && ahead) || pid == -ESTALE) {
 		close(*out);
 		if ((r = clone_container(s, &p, out, true, e)) < 0)
 			return r;

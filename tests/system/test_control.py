@@ -1,4 +1,5 @@
 """boxctl and the service state machine, as an operator uses them."""
+import ctypes
 import json
 import os
 import pathlib
@@ -12,7 +13,7 @@ import time
 
 import pytest
 
-from sandbox import PATIENCE, host_boxinit, wait_until
+from sandbox import PATIENCE, host_boxinit, make_rootfs, wait_until
 
 
 @pytest.fixture
@@ -751,6 +752,98 @@ def test_log_dir_from_the_config(supervisor, tmp_path):
     b.out.wait_for("talk: hi")
     wait_until(lambda: (logs / "talk.log").exists() and "talk: hi" in (logs / "talk.log").read_text(),
                what="talk.log in log_dir")
+
+
+def exchange(a, b):
+    """Swap two paths in one step: renameat2(2) RENAME_EXCHANGE."""
+    libc = ctypes.CDLL(None, use_errno=True)
+    if libc.renameat2(-100, os.fsencode(a), -100, os.fsencode(b), 2) != 0:
+        err = ctypes.get_errno()
+        raise OSError(err, os.strerror(err), a)
+
+
+def test_a_container_cloned_ahead_starts_on_the_tree_as_it_is_then(ctl, tmp_path):
+    """The container cloned ahead during a back-off has made its mounts
+    already (its root is the service's), yet its start sees the tree as it
+    is then: the root and a bind source swapped for others, or a mount
+    made below a bind source, since the clone. boxinit compares what the
+    mounts came from before "go", and clones a fresh container."""
+    for name, tag in (("flip", "ROOT-A"), ("flip.other", "ROOT-B")):
+        make_rootfs(str(tmp_path / name), "")
+        (tmp_path / name / "which").write_text(tag + "\n")
+    for name, tag in (("data", "DATA-A"), ("data.other", "DATA-B")):
+        (tmp_path / name / "sub").mkdir(parents=True)
+        (tmp_path / name / "which").write_text(tag + "\n")
+    sub = tmp_path / "data" / "sub"
+    b, boxctl = ctl(f"""
+service.flip.root = {tmp_path}/flip
+service.flip.bind = {tmp_path}/data:/data
+service.flip.restart_max = 100
+service.flip.exec = /bin/sh -c 'echo "seen $(cat /which) $(cat /data/which) $(cat /data/sub/which 2>/dev/null || echo none)"; exit 3'
+""")
+    procs = os.path.join(b.cgroups.path("pids", f"boxinit-{b.proc.pid}", "flip"),
+                         "cgroup.procs")
+
+    def seen():
+        return [t[len("flip: seen "):] for _, t in
+                b.out.matching(lambda t: t.startswith("flip: seen "))]
+
+    def mounted_ahead():
+        """(restarts,) of a back-off whose container, cloned ahead, has
+        made its mounts (its root, seen through /proc, has /which), once
+        every run so far has printed its line; else None."""
+        st = status(boxctl)["flip"]
+        if st["state"] != "backoff" or len(seen()) != st["restarts"] + 1:
+            return None
+        with open(procs) as f:
+            pids = f.read().split()
+        if len(pids) != 1 or not os.path.exists(f"/proc/{pids[0]}/root/which"):
+            return None
+        return (st["restarts"],)
+
+    def in_one_backoff(toggle):
+        """toggle() the tree while a container cloned ahead waits, until
+        one toggle is seen to fall inside a back-off (the same restart
+        count before and after: the next run starts after it). Returns
+        that run's index in seen() and what toggle() said it must see."""
+        for _ in range(10):
+            restarts, = wait_until(mounted_ahead, what="flip's container ahead, mounted",
+                                   interval=0.02)
+            want = toggle()
+            st = status(boxctl)["flip"]
+            if st["state"] == "backoff" and st["restarts"] == restarts:
+                return restarts + 1, want
+        raise AssertionError("no toggle fell inside a back-off")
+
+    state = {"swapped": False, "mounted": False}
+
+    def swap():
+        exchange(tmp_path / "flip", tmp_path / "flip.other")
+        exchange(tmp_path / "data", tmp_path / "data.other")
+        state["swapped"] = not state["swapped"]
+        return "ROOT-B DATA-B none" if state["swapped"] else "ROOT-A DATA-A none"
+
+    def mount_below():
+        if state["mounted"]:
+            subprocess.run(["umount", str(sub)], check=True)
+        else:
+            subprocess.run(["mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", str(sub)],
+                           check=True)
+            (sub / "which").write_text("SUB\n")
+        state["mounted"] = not state["mounted"]
+        return "ROOT-B DATA-B SUB" if state["mounted"] else "ROOT-B DATA-B none"
+
+    try:
+        b.out.wait_for("flip: seen ROOT-A DATA-A none")
+        for toggle in (swap, mount_below):
+            if toggle is mount_below and not state["swapped"]:
+                swap()          # a toggle outside a back-off: back to B
+            at, want = in_one_backoff(toggle)
+            wait_until(lambda: len(seen()) > at, what=f"flip's run {at + 1}")
+            assert seen()[at] == want, (at, seen())
+    finally:
+        if os.path.ismount(sub):
+            subprocess.run(["umount", "-l", str(sub)], check=False)
 
 
 def test_a_backoff_clones_the_next_container_ahead_and_runs_nothing_early(ctl):

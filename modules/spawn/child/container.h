@@ -66,6 +66,22 @@ struct ct_control {
 void container_set_control(const struct ct_control *c);
 
 /*
+ * container_sources_id - in boxinit, before a container is cloned and
+ * again before its "go": a digest (64-bit FNV-1a) of the tree its mounts
+ * are made from, as boxinit sees it: the (st_dev, st_ino) of @c's root
+ * ("/" without one), of its bind sources and of the control plane's paths
+ * (lstat(2); a missing one counts as its errno), and the number of mount
+ * changes in boxinit's mount namespace so far (poll(2) on
+ * /proc/self/mountinfo: POLLPRI once per change since the last poll,
+ * proc(5)). A container builds its mounts as soon as it is cloned (one
+ * cloned ahead, during a back-off, too); two different values mean that
+ * what it bound may no longer be what its start would bind: a directory
+ * renamed over, a path mounted on, a mount below a source. Never fails:
+ * without /proc, only the paths count.
+ */
+uint64_t container_sources_id(const struct svc_conf *c);
+
+/*
  * container_clone_flags - the clone(2) namespace flags for @c: mount, PID,
  * UTS, IPC, and network unless net = host. The cgroup namespace is not
  * among them: the child unshares it after joining its cgroups, so that

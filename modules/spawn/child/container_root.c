@@ -17,6 +17,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <poll.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -411,4 +412,59 @@ int ct_enter_root(const struct svc_conf *c, int root, bool stacked,
 		return 0;
 fail:
 	return err_set(e, -errno, "%s", step);
+}
+
+/* ---- what a container's mounts are made from (container_sources_id) ---- */
+
+/* /proc/self/mountinfo, held by boxinit to count its mount changes;
+ * -1: not open (yet). */
+static int mounts_fd = -1;
+static uint64_t mounts_changed;
+
+/* How many times boxinit's mount table changed since it first asked. */
+static uint64_t mount_changes(void)
+{
+	struct pollfd p = { .events = POLLPRI };
+
+	if (mounts_fd < 0)
+		mounts_fd = open("/proc/self/mountinfo", O_RDONLY | O_CLOEXEC);
+	if (mounts_fd < 0)
+		return 0;
+	p.fd = mounts_fd;
+	if (poll(&p, 1, 0) == 1 && (p.revents & POLLPRI))
+		mounts_changed++;
+	return mounts_changed;
+}
+
+/* FNV-1a, one byte at a time, of the 8 bytes of @v. */
+static uint64_t mix(uint64_t h, uint64_t v)
+{
+	for (int i = 0; i < 8; i++, v >>= 8) {
+		h ^= v & 0xff;
+		h *= 0x100000001b3ull;
+	}
+	return h;
+}
+
+static uint64_t mix_path(uint64_t h, const char *path)
+{
+	struct stat st;
+
+	if (!path)
+		return mix(h, 0);
+	if (lstat(path, &st) < 0)
+		return mix(mix(h, 1), (uint64_t)errno);
+	return mix(mix(h, st.st_dev), st.st_ino);
+}
+
+uint64_t container_sources_id(const struct svc_conf *c)
+{
+	uint64_t h = mix(0xcbf29ce484222325ull, mount_changes());
+
+	h = mix_path(h, c->root ? c->root : "/");
+	for (size_t i = 0; i < c->nbinds; i++)
+		h = mix_path(h, c->binds[i].src);
+	for (size_t i = 0; i < ARRAY_SIZE(ctl_path); i++)
+		h = mix_path(h, ctl_path[i]);
+	return h;
 }

@@ -31,7 +31,6 @@ struct child_req {
 	int ncgroup_fds;
 	int cgroup_skip;        /* the index of one it is in already (clone3
 				   CLONE_INTO_CGROUP), or -1 */
-	bool enter_early;       /* a container: its mounts before the sync point */
 	const struct svc_conf *conf;  /* a container's settings, or NULL */
 	int ready_fd;           /* ready = fd:N: N (>= 3), the service's fd for
 				   @ready_wfd, boxinit's pipe; 0: none */

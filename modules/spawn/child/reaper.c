@@ -196,21 +196,20 @@ void reaper_start(const struct child_req *r, int errfd, int gofd, int stfd)
 	pid_t svc;
 
 	first_steps(r, errfd, gofd, stfd);
-	/* a fresh start builds its mounts while boxinit builds its network;
-	 * one cloned ahead (a back-off) waits, and sees the tree as it is
-	 * when it starts */
-	if (r->enter_early)
-		enter(r, errfd, &exe);
-	wait_for_go(errfd, gofd);
-	if (!r->enter_early)
-		enter(r, errfd, &exe);
-	signal(SIGCHLD, SIG_DFL);
+	/* the mounts, before "go": side by side with boxinit building the
+	 * network of a fresh start, during the back-off for one cloned
+	 * ahead. Whether the tree they came from changed meanwhile is
+	 * boxinit's to check before it sends "go" (container_sources_id). */
+	enter(r, errfd, &exe);
 	/* once, for both: the service inherits it, as it does the bounding
 	 * set. The filter is the service's for both (installed with
 	 * CAP_SYS_ADMIN still held: no no_new_privs needed yet); all the
-	 * service's code up to its exec runs under it. */
+	 * service's code up to its exec runs under it, and so does the
+	 * reaper from here on: nothing after "go" needs what it denies. */
 	if (container_seccomp(r->conf, &e) < 0)
 		child_send(errfd, &e);
+	wait_for_go(errfd, gofd);
+	signal(SIGCHLD, SIG_DFL);
 	if (release_pipe(rel) < 0)
 		child_fail(errfd, "pipe");
 	svc = fork();
