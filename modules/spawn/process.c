@@ -214,15 +214,26 @@ int process_clone(const struct spawn_req *r, struct spawn_prep *p, struct err *e
 	err_clear(e);
 	*p = SPAWN_PREP_NONE;
 	container_caps_init();          /* once: every clone inherits it */
-	/* before the clone: a change after it shows at "go" */
-	p->sources = container_sources_id(r->conf);
-	if (pipe2(ep, O_CLOEXEC) < 0)
-		return err_set(e, -errno, "pipe");
+	/* held before the clone: a change after it shows at "go" */
+	if (r->ahead && (p->npins = container_pin_sources(r->conf, &p->pins,
+							   &p->mounts)) < 0) {
+		int r_ = err_set(e, p->npins, "root or bind source");
+
+		*p = SPAWN_PREP_NONE;
+		return r_;
+	}
+	if (pipe2(ep, O_CLOEXEC) < 0) {
+		int r_ = err_set(e, -errno, "pipe");
+
+		process_discard(p);
+		return r_;
+	}
 	if (pipe2(gp, O_CLOEXEC) < 0 || pipe2(sp, O_CLOEXEC) < 0) {
 		int r_ = err_set(e, -errno, "pipe");
 
 		close_pair(ep);
 		close_pair(gp);
+		process_discard(p);
 		return r_;
 	}
 	pid = clone_reaper(r, ep, gp, sp);
@@ -232,6 +243,7 @@ int process_clone(const struct spawn_req *r, struct spawn_prep *p, struct err *e
 		close_pair(ep);
 		close_pair(gp);
 		close_pair(sp);
+		process_discard(p);
 		return r_;
 	}
 	close(ep[1]);
@@ -251,6 +263,7 @@ void process_discard(struct spawn_prep *p)
 	for (int *fd = &p->err; fd <= &p->status; fd++)
 		if (*fd >= 0)
 			close(*fd);
+	container_unpin_sources(p->pins, p->npins);
 	*p = SPAWN_PREP_NONE;
 }
 
@@ -299,12 +312,12 @@ pid_t process_go(const struct spawn_req *r, struct spawn_prep *p, struct spawn_h
 	err_clear(e);
 	if (h)
 		*h = (struct spawn_handle){ .pid = pid, .result_fd = -1, .status_fd = -1 };
-	if (p->sources != container_sources_id(r->conf)) {
+	if (p->npins && container_sources_changed(r->conf, p->pins, p->npins, p->mounts)) {
 		process_discard(p);     /* killed unstarted: the loop reaps it */
 		if (h)
 			h->pid = 0;
-		return err_set(e, -ESTALE, "the tree its mounts came from changed "
-			       "since its clone");
+		return err_set(e, -ESTALE, "container cloned ahead: its root, a bind "
+			       "source or a mount changed since");
 	}
 	ret = r->prepare ? r->prepare(pid, r->prepare_arg, e) : 0;
 	if (ret < 0 && e && !e->code)
@@ -344,15 +357,8 @@ pid_t process_spawn(const struct spawn_req *r, struct spawn_handle *h, struct er
 	int ep[2], ret;
 	pid_t pid;
 
-	/* a container whose tree changed before its go: another, twice at most */
-	for (int tries = 0; r->conf; tries++) {
-		if ((ret = process_clone(r, &p, e)) < 0)
-			return ret;
-		pid = p.pid;
-		if ((ret = process_go(r, &p, h, e)) != -ESTALE || tries == 2)
-			return ret;
-		waitpid(pid, NULL, 0);  /* killed: no loop of the caller's reaps it */
-	}
+	if (r->conf)
+		return (ret = process_clone(r, &p, e)) < 0 ? ret : process_go(r, &p, h, e);
 	err_clear(e);
 	if (pipe2(ep, O_CLOEXEC) < 0)
 		return err_set(e, -errno, "pipe");

@@ -20,9 +20,10 @@
  *      |  code, no exec of the service's): join cgroups, unshare the
  *      |  cgroup namespace, the service's bounding set, mounts + root,
  *      |  hostname (child/container*.c), the service's seccomp filter;
- *      |  wait for "go" (boxinit first checks that the tree those mounts
- *      |  came from is unchanged), fork; drops to the service's user and
- *      |  no more than its capabilities, then "release" byte;
+ *      |  wait for "go" (for one cloned ahead, boxinit first checks that
+ *      |  what those mounts came from is unchanged), fork; drops to the
+ *      |  service's user and no more than its capabilities, then
+ *      |  "release" byte;
  *      |  forwards signals, reaps; at the end writes the service's wait
  *      |  status to the status pipe
  *      `- service, pid 2 (child/exec.c): setsid, stdio, chdir, privileges,
@@ -69,6 +70,14 @@ struct spawn_req {
 	int cgroup_dir;
 	int cgroup_dir_of;
 	const struct svc_conf *conf;  /* the service (container settings), or NULL */
+	/*
+	 * A container cloned ahead of its start (during a back-off): its
+	 * reaper makes its mounts long before "go", so process_clone() holds
+	 * what they come from and process_go() checks it is unchanged
+	 * (container_pin_sources; else -ESTALE). A start now needs neither:
+	 * its mounts are made side by side with @prepare.
+	 */
+	bool ahead;
 	/*
 	 * Containers only, may be NULL: called in boxinit once the container
 	 * exists (@pid: its reaper, in boxinit's PID namespace, e.g. for
@@ -139,7 +148,11 @@ struct spawn_prep {
 	pid_t pid;              /* the reaper; 0: none */
 	int err, go, status;    /* pipes: error (read end), "go" (write end),
 				   status (read end) */
-	uint64_t sources;       /* container_sources_id() before the clone */
+	/* cloned ahead (spawn_req.ahead): what its mounts come from, held
+	 * (container_pin_sources), and the mount count then */
+	int *pins;
+	int npins;
+	uint64_t mounts;
 };
 
 /* No prepared container: no reaper, no pipes. */
@@ -155,9 +168,10 @@ struct spawn_prep {
  * the report as process_spawn() (@r->async), the status pipe into the
  * handle @h as process_spawn() fills it. @p is consumed (zeroed) either
  * way. Returns the reaper's pid or -errno with @e set; -EPIPE: the
- * prepared reaper is gone (killed meanwhile); -ESTALE: the tree its
- * mounts were made from changed since its clone (container_sources_id),
- * so it is given up unstarted: for both, clone a new one.
+ * prepared reaper is gone (killed meanwhile); -ESTALE (@r->ahead only):
+ * what its mounts were made from changed since its clone
+ * (container_sources_changed), so it is given up unstarted: for both,
+ * clone a new one.
  * process_discard - give a prepared container up: its reaper reads EOF
  * instead of "go" and leaves (it is SIGKILLed too; the caller's loop reaps
  * it); @p zeroed. Nothing is logged by any of them.

@@ -264,6 +264,7 @@ static int clone_container(struct service *s, struct spawn_prep *p, int *out,
 	struct spawn_req req = {
 		.argv = c->argv, .workdir = c->workdir, .has_user = c->has_user,
 		.uid = c->uid, .gid = c->gid, .conf = c, .cgroup_dir = -1,
+		.ahead = !now,          /* its sources held and checked at "go" */
 	};
 	int pipefd[2] = { -1, -1 }, cgfds[CG_MAX_HIER], ncg, r = 0;
 
@@ -323,9 +324,10 @@ static void on_prep_exit(struct loop_child *c, int wstatus)
  * In a back-off: the next start's container cloned now, so that the
  * clone, the cgroup migration (an RCU grace period on cgroup v1, some
  * ms) and the mounts are done when the back-off ends; nothing of the
- * service runs before. If the tree its mounts came from changes
- * meanwhile, the start finds out (process_go: -ESTALE) and clones anew. Out of a back-off (stopped, reloaded, a dependency failed), or
- * with another configuration, that container is given up.
+ * service runs before. If what its mounts came from changes meanwhile,
+ * the start finds out (process_go: -ESTALE) and clones anew. Out of a
+ * back-off (stopped, reloaded, a dependency failed), or with another
+ * configuration, that container is given up.
  */
 static void fx_ahead(struct service *s)
 {
@@ -360,13 +362,14 @@ static pid_t start_container(struct service *s, int *out, struct err *e)
 		.conf = c, .prepare = prepare_container, .prepare_arg = (void *)c,
 		.async = true,          /* don't wait for the exec: the next one starts */
 	};
-	struct spawn_prep p = s->prep;
+	struct spawn_prep p = SPAWN_PREP_NONE;
 	bool ahead = s->prep_conf == c;
 	pid_t pid;
 	int r;
 
 	if (ahead) {
 		loop_child_forget(&s->prep_child);
+		p = s->prep;
 		*out = s->prep_out;
 		s->prep = SPAWN_PREP_NONE;
 		s->prep_out = -1;
@@ -382,9 +385,9 @@ static pid_t start_container(struct service *s, int *out, struct err *e)
 	} else {
 		pid = process_go(&req, &p, &s->proc, e);
 	}
-	/* it died meanwhile, or the tree its mounts came from changed: a
-	 * new one (which fails the same way only if it changes again) */
-	if ((pid == -EPIPE && ahead) || pid == -ESTALE) {
+	/* the one cloned ahead died meanwhile, or what its mounts came from
+	 * changed: a new one, made now (and not checked: nothing is ahead) */
+	if ((pid == -EPIPE || pid == -ESTALE) && ahead) {
 		close(*out);
 		if ((r = clone_container(s, &p, out, true, e)) < 0)
 			return r;

@@ -765,9 +765,11 @@ def exchange(a, b):
 def test_a_container_cloned_ahead_starts_on_the_tree_as_it_is_then(ctl, tmp_path):
     """The container cloned ahead during a back-off has made its mounts
     already (its root is the service's), yet its start sees the tree as it
-    is then: the root and a bind source swapped for others, or a mount
-    made below a bind source, since the clone. boxinit compares what the
-    mounts came from before "go", and clones a fresh container."""
+    is then: the root and a bind source swapped for others, a mount made
+    below a bind source, or boxinit's config file replaced (a rename
+    uncovers the mask on it in every other mount namespace) since the
+    clone. boxinit holds what the mounts came from and checks it before
+    "go", and clones a fresh container if any of it changed."""
     for name, tag in (("flip", "ROOT-A"), ("flip.other", "ROOT-B")):
         make_rootfs(str(tmp_path / name), "")
         (tmp_path / name / "which").write_text(tag + "\n")
@@ -775,12 +777,14 @@ def test_a_container_cloned_ahead_starts_on_the_tree_as_it_is_then(ctl, tmp_path
         (tmp_path / name / "sub").mkdir(parents=True)
         (tmp_path / name / "which").write_text(tag + "\n")
     sub = tmp_path / "data" / "sub"
+    conf_name = "boxinit0.conf"         # the supervisor fixture's first config
     b, boxctl = ctl(f"""
 service.flip.root = {tmp_path}/flip
-service.flip.bind = {tmp_path}/data:/data
+service.flip.bind = {tmp_path}/data:/data {tmp_path}:/host:ro
 service.flip.restart_max = 100
-service.flip.exec = /bin/sh -c 'echo "seen $(cat /which) $(cat /data/which) $(cat /data/sub/which 2>/dev/null || echo none)"; exit 3'
+service.flip.exec = /bin/sh -c 'echo "seen $(cat /which) $(cat /data/which) $(cat /data/sub/which 2>/dev/null || echo none) $(cat /host/{conf_name} | wc -c)"; exit 3'
 """)
+    assert b.config_path == str(tmp_path / conf_name)
     procs = os.path.join(b.cgroups.path("pids", f"boxinit-{b.proc.pid}", "flip"),
                          "cgroup.procs")
 
@@ -821,7 +825,7 @@ service.flip.exec = /bin/sh -c 'echo "seen $(cat /which) $(cat /data/which) $(ca
         exchange(tmp_path / "flip", tmp_path / "flip.other")
         exchange(tmp_path / "data", tmp_path / "data.other")
         state["swapped"] = not state["swapped"]
-        return "ROOT-B DATA-B none" if state["swapped"] else "ROOT-A DATA-A none"
+        return "ROOT-B DATA-B none 0" if state["swapped"] else "ROOT-A DATA-A none 0"
 
     def mount_below():
         if state["mounted"]:
@@ -831,12 +835,19 @@ service.flip.exec = /bin/sh -c 'echo "seen $(cat /which) $(cat /data/which) $(ca
                            check=True)
             (sub / "which").write_text("SUB\n")
         state["mounted"] = not state["mounted"]
-        return "ROOT-B DATA-B SUB" if state["mounted"] else "ROOT-B DATA-B none"
+        return "ROOT-B DATA-B SUB 0" if state["mounted"] else "ROOT-B DATA-B none 0"
+
+    def replace_config():
+        """As an editor saves: a new file renamed over the old one."""
+        new = tmp_path / (conf_name + ".new")
+        new.write_text(pathlib.Path(b.config_path).read_text())
+        os.rename(new, b.config_path)
+        return "ROOT-B DATA-B SUB 0" if state["mounted"] else "ROOT-B DATA-B none 0"
 
     try:
-        b.out.wait_for("flip: seen ROOT-A DATA-A none")
-        for toggle in (swap, mount_below):
-            if toggle is mount_below and not state["swapped"]:
+        b.out.wait_for("flip: seen ROOT-A DATA-A none 0")
+        for toggle in (swap, mount_below, replace_config):
+            if toggle is not swap and not state["swapped"]:
                 swap()          # a toggle outside a back-off: back to B
             at, want = in_one_backoff(toggle)
             wait_until(lambda: len(seen()) > at, what=f"flip's run {at + 1}")

@@ -38,6 +38,7 @@
 #ifndef BOXINIT_CONTAINER_H
 #define BOXINIT_CONTAINER_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
 
@@ -66,20 +67,29 @@ struct ct_control {
 void container_set_control(const struct ct_control *c);
 
 /*
- * container_sources_id - in boxinit, before a container is cloned and
- * again before its "go": a digest (64-bit FNV-1a) of the tree its mounts
- * are made from, as boxinit sees it: the (st_dev, st_ino) of @c's root
- * ("/" without one), of its bind sources and of the control plane's paths
- * (lstat(2); a missing one counts as its errno), and the number of mount
- * changes in boxinit's mount namespace so far (poll(2) on
- * /proc/self/mountinfo: POLLPRI once per change since the last poll,
- * proc(5)). A container builds its mounts as soon as it is cloned (one
- * cloned ahead, during a back-off, too); two different values mean that
- * what it bound may no longer be what its start would bind: a directory
- * renamed over, a path mounted on, a mount below a source. Never fails:
- * without /proc, only the paths count.
+ * container_pin_sources - in boxinit, before it clones a container ahead
+ * of its start (a back-off), whose reaper then makes its mounts at once:
+ * what those mounts come from, opened and held (O_PATH, no symlink
+ * followed, as the reaper opens them): @c's root ("/" without one), its
+ * bind sources, then the control plane's paths (-1 for one not there).
+ * Held, their inodes cannot be freed and their numbers not reused. Also
+ * *@mounts: a count of mount changes in boxinit's mount namespace
+ * (poll(2) on /proc/self/mountinfo, proc(5)). Returns the number of fds
+ * in the malloc'd *@pins, or -errno (a root or bind source that cannot
+ * be opened: -ENOENT, -ELOOP, ...; -ENOMEM), nothing held.
+ * container_sources_changed - before that container's "go": true when
+ * any path now opens another file (or none) than the one held, or a
+ * mount or unmount happened in boxinit's namespace since. Then the
+ * container is given up, and the start clones a fresh one: it sees the
+ * root, the binds and the masks as they are when it starts. Paths below
+ * the root (mount points, masks) are those of the clone, as a running
+ * service sees a rename in its root.
+ * container_unpin_sources - close the @n fds of @pins, free it.
  */
-uint64_t container_sources_id(const struct svc_conf *c);
+int container_pin_sources(const struct svc_conf *c, int **pins, uint64_t *mounts);
+bool container_sources_changed(const struct svc_conf *c, const int *pins, int n,
+			       uint64_t mounts);
+void container_unpin_sources(int *pins, int n);
 
 /*
  * container_clone_flags - the clone(2) namespace flags for @c: mount, PID,
@@ -90,7 +100,7 @@ uint64_t container_sources_id(const struct svc_conf *c);
 unsigned long container_clone_flags(const struct svc_conf *c);
 
 /*
- * container_enter - in the cloned child, once released by the parent:
+ * container_enter - in the cloned reaper, before the sync point ("go"):
  * container_setup_fs(), then the hostname (@c->hostname, default the
  * service's name) and "lo" up in a new network namespace. Returns 0 or
  * -errno with @e naming the failing step. On success @e has code 0 and

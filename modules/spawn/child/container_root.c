@@ -414,14 +414,15 @@ fail:
 	return err_set(e, -errno, "%s", step);
 }
 
-/* ---- what a container's mounts are made from (container_sources_id) ---- */
+/* ---- what a container cloned ahead mounts (container_pin_sources) ------ */
 
 /* /proc/self/mountinfo, held by boxinit to count its mount changes;
  * -1: not open (yet). */
 static int mounts_fd = -1;
 static uint64_t mounts_changed;
 
-/* How many times boxinit's mount table changed since it first asked. */
+/* A count that grows when boxinit's mount table changed since the last
+ * call (POLLPRI once per poll after any number of changes). */
 static uint64_t mount_changes(void)
 {
 	struct pollfd p = { .events = POLLPRI };
@@ -436,35 +437,78 @@ static uint64_t mount_changes(void)
 	return mounts_changed;
 }
 
-/* FNV-1a, one byte at a time, of the 8 bytes of @v. */
-static uint64_t mix(uint64_t h, uint64_t v)
+/* The @i-th path a container of @c is made from: its root, its bind
+ * sources, the control plane's paths (may be NULL). */
+static const char *source(const struct svc_conf *c, size_t i)
 {
-	for (int i = 0; i < 8; i++, v >>= 8) {
-		h ^= v & 0xff;
-		h *= 0x100000001b3ull;
+	if (i == 0)
+		return c->root;
+	if (i <= c->nbinds)
+		return c->binds[i - 1].src;
+	return ctl_path[i - 1 - c->nbinds];
+}
+
+/* @path as the reaper opens it (no symlink anywhere: -ELOOP), or "/". */
+static int open_source(const char *path)
+{
+	int fd;
+
+	if (path)
+		return ct_open_nofollow(path);
+	fd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	return fd < 0 ? -errno : fd;
+}
+
+int container_pin_sources(const struct svc_conf *c, int **pins, uint64_t *mounts)
+{
+	size_t n = 1 + c->nbinds + ARRAY_SIZE(ctl_path);
+	int *fd = malloc(n * sizeof(*fd));
+
+	*pins = NULL;
+	if (!fd)
+		return -ENOMEM;
+	*mounts = mount_changes();
+	for (size_t i = 0; i < n; i++) {
+		bool ctl = i > c->nbinds;
+
+		fd[i] = ctl && !source(c, i) ? -1 : open_source(source(c, i));
+		if (fd[i] < 0 && ctl)
+			fd[i] = -1;     /* not there (yet): must stay so */
+		else if (fd[i] < 0) {
+			int r = fd[i];
+
+			container_unpin_sources(fd, (int)i);
+			return r;
+		}
 	}
-	return h;
+	*pins = fd;
+	return (int)n;
 }
 
-static uint64_t mix_path(uint64_t h, const char *path)
+bool container_sources_changed(const struct svc_conf *c, const int *pins, int n,
+			       uint64_t mounts)
 {
-	struct stat st;
+	if (mount_changes() != mounts)
+		return true;
+	for (int i = 0; i < n; i++) {
+		const char *path = source(c, (size_t)i);
+		bool ctl = (size_t)i > c->nbinds;
+		_cleanup_fd_ int now = ctl && !path ? -1 : open_source(path);
+		struct stat a, b;
 
-	if (!path)
-		return mix(h, 0);
-	if (lstat(path, &st) < 0)
-		return mix(mix(h, 1), (uint64_t)errno);
-	return mix(mix(h, st.st_dev), st.st_ino);
+		if (now < 0 && pins[i] < 0)
+			continue;       /* absent then, absent now */
+		if (now < 0 || pins[i] < 0 || fstat(now, &a) < 0 ||
+		    fstat(pins[i], &b) < 0 || a.st_dev != b.st_dev || a.st_ino != b.st_ino)
+			return true;
+	}
+	return false;
 }
 
-uint64_t container_sources_id(const struct svc_conf *c)
+void container_unpin_sources(int *pins, int n)
 {
-	uint64_t h = mix(0xcbf29ce484222325ull, mount_changes());
-
-	h = mix_path(h, c->root ? c->root : "/");
-	for (size_t i = 0; i < c->nbinds; i++)
-		h = mix_path(h, c->binds[i].src);
-	for (size_t i = 0; i < ARRAY_SIZE(ctl_path); i++)
-		h = mix_path(h, ctl_path[i]);
-	return h;
+	for (int i = 0; i < n && pins; i++)
+		if (pins[i] >= 0)
+			close(pins[i]);
+	free(pins);
 }

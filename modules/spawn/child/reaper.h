@@ -5,11 +5,11 @@
  * program of the service's:
  *
  *   reaper_start   joins the cgroups, unshares the cgroup namespace,
- *                  drops the bounding set to the service's, waits for
- *                  boxinit's "go" byte, enters the container
- *                  (container_enter: mounts, root, hostname, lo),
- *                  installs the service's seccomp filter (the service
- *                  inherits both), forks the service (child_exec,
+ *                  drops the bounding set to the service's, enters the
+ *                  container (container_enter: mounts, root, hostname,
+ *                  lo), installs the service's seccomp filter (the
+ *                  service inherits both), waits for boxinit's "go"
+ *                  byte, forks the service (child_exec,
  *                  exec.h), drops to no more than the service, then,
  *                  for a statically linked
  *                  boxinit, re-executes boxinit's binary (argv[0]
