@@ -150,6 +150,7 @@ void service_free(struct service *s)
 {
 	svc_run_release(s);
 	log_file_close(&s->log);
+	free(s->line);
 	free(s);
 }
 

@@ -74,8 +74,8 @@ struct service {
 	bool rdy_bound;                 /* its notify socket file exists */
 	char status_text[SVC_STATUS_MAX];       /* its last STATUS= (notify) */
 	struct svc_health health;       /* its health checks */
-	uint16_t linelen;
-	char line[SVC_LINE_MAX];
+	uint16_t linelen;               /* bytes in @line: a line begun */
+	char *line;                     /* SVC_LINE_MAX bytes once needed, or NULL */
 };
 
 /*

@@ -3,6 +3,7 @@
  * svc_output.h. */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
 #include <unistd.h>
@@ -23,38 +24,45 @@ static struct service *of_out(struct loop_handler *h)
 	return container_of(h, struct service, out);
 }
 
-/* The line in s->line is complete: relay it or drop it (counted). */
-static void emit(struct service *s)
+/* A complete line, @n bytes at @p: relay it or drop it (counted). */
+static void emit(struct service *s, const char *p, size_t n)
 {
-	if (lograte_take(&s->rate, s->conf, s->linelen + 1u))
-		log_line(s->conf->name, &s->log, s->line, s->linelen);
-	s->linelen = 0;
+	if (lograte_take(&s->rate, s->conf, n + 1u))
+		log_line(s->conf->name, &s->log, p, n);
 }
 
 /* Split @n bytes at @p into lines; a line longer than SVC_LINE_MAX is
- * split at that length. */
+ * split at that length. A line whole in @p is relayed from there; only
+ * the start of one still to come is kept, in s->line (allocated the
+ * first time: most services write whole lines, and keep no buffer). */
 static void feed(struct service *s, const char *p, size_t n)
 {
 	while (n) {
 		const char *nl = memchr(p, '\n', n);
 		size_t seg = nl ? (size_t)(nl - p) : n;
 		size_t room = SVC_LINE_MAX - s->linelen;
+		size_t take = seg < room ? seg : room;
 
-		if (seg >= room) {
-			memcpy(s->line + s->linelen, p, room);
-			s->linelen = SVC_LINE_MAX;
-			emit(s);
-			p += room;
-			n -= room;
-			continue;
-		}
-		memcpy(s->line + s->linelen, p, seg);
-		s->linelen += (uint16_t)seg;
-		if (!nl)
+		if (!nl && seg < room) {        /* the line goes on later */
+			if (!s->line && !(s->line = malloc(SVC_LINE_MAX))) {
+				emit(s, p, seg);        /* no room: a line of its own */
+				return;
+			}
+			memcpy(s->line + s->linelen, p, seg);
+			s->linelen += (uint16_t)seg;
 			return;
-		emit(s);
-		p += seg + 1;
-		n -= seg + 1;
+		}
+		if (s->linelen) {
+			memcpy(s->line + s->linelen, p, take);
+			emit(s, s->line, s->linelen + take);
+			s->linelen = 0;
+		} else {
+			emit(s, p, take);
+		}
+		/* the newline too, unless the line was cut at SVC_LINE_MAX */
+		take += seg < room;
+		p += take;
+		n -= take;
 	}
 }
 
@@ -99,8 +107,10 @@ static bool drain(struct service *s, bool final)
 			break;
 		feed(s, buf, (size_t)n);
 	}
-	if (final && s->linelen)
-		emit(s);
+	if (final && s->linelen) {
+		emit(s, s->line, s->linelen);
+		s->linelen = 0;
+	}
 	return s->rate.dropped != dropped;
 }
 

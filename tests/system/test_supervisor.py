@@ -110,3 +110,21 @@ service.never.restart = no
     text = b.out.text()
     assert text.count("once: started") == 1
     assert text.count("never: started") == 1
+
+
+def test_output_lines_in_pieces_long_and_unterminated(supervisor):
+    """A service's output is relayed line by line however its writes fall:
+    a line written in pieces comes whole, one longer than 1024 bytes comes
+    as 1024 and the rest, and a last line without a newline comes when
+    the output closes. Another service's whole lines are not mixed in."""
+    b = supervisor("""
+service.talk.restart = no
+service.talk.exec = /bin/sh -c "printf part-; sleep 0.2; echo one; head -c 1500 /dev/zero | tr -c y x; echo; printf tail-unterminated"
+service.calm.exec = /bin/sh -c "echo calm-line; exec sleep 1000"
+""")
+    b.out.wait_for("talk: tail-unterminated")
+    talk = [t[len("talk: "):] for _, t in b.out.matching(lambda t: t.startswith("talk: "))]
+    assert "part-one" in talk, talk
+    assert "x" * 1024 in talk and "x" * 476 in talk, [len(t) for t in talk]
+    assert talk.index("part-one") < talk.index("x" * 1024) < talk.index("x" * 476), talk
+    b.out.wait_for("calm: calm-line")
