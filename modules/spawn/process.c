@@ -214,10 +214,10 @@ int process_clone(const struct spawn_req *r, struct spawn_prep *p, struct err *e
 	err_clear(e);
 	*p = SPAWN_PREP_NONE;
 	container_caps_init();          /* once: every clone inherits it */
-	/* held before the clone: a change after it shows at "go" */
-	if (r->ahead && (p->npins = container_pin_sources(r->conf, &p->pins,
+	/* noted before the clone: a change after it shows at "go" */
+	if (r->ahead && (p->nids = container_note_sources(r->conf, &p->ids,
 							   &p->mounts)) < 0) {
-		int r_ = err_set(e, p->npins, "root or bind source");
+		int r_ = err_set(e, p->nids, "root or bind source");
 
 		*p = SPAWN_PREP_NONE;
 		return r_;
@@ -236,7 +236,9 @@ int process_clone(const struct spawn_req *r, struct spawn_prep *p, struct err *e
 		process_discard(p);
 		return r_;
 	}
+	container_expect_sources(p->ids);       /* the child's copy checks them */
 	pid = clone_reaper(r, ep, gp, sp);
+	container_expect_sources(NULL);
 	if (pid < 0) {
 		int r_ = err_set(e, -errno, "clone");
 
@@ -263,7 +265,7 @@ void process_discard(struct spawn_prep *p)
 	for (int *fd = &p->err; fd <= &p->status; fd++)
 		if (*fd >= 0)
 			close(*fd);
-	container_unpin_sources(p->pins, p->npins);
+	free(p->ids);
 	*p = SPAWN_PREP_NONE;
 }
 
@@ -312,7 +314,7 @@ pid_t process_go(const struct spawn_req *r, struct spawn_prep *p, struct spawn_h
 	err_clear(e);
 	if (h)
 		*h = (struct spawn_handle){ .pid = pid, .result_fd = -1, .status_fd = -1 };
-	if (p->npins && container_sources_changed(r->conf, p->pins, p->npins, p->mounts)) {
+	if (p->nids && container_sources_changed(r->conf, p->ids, p->nids, p->mounts)) {
 		process_discard(p);     /* killed unstarted: the loop reaps it */
 		if (h)
 			h->pid = 0;

@@ -47,6 +47,7 @@
 #include "err.h"
 
 struct svc_conf;
+struct ct_src_id;
 
 struct spawn_req {
 	char *const *argv;      /* argv[0] searched in the service's PATH */
@@ -72,9 +73,9 @@ struct spawn_req {
 	const struct svc_conf *conf;  /* the service (container settings), or NULL */
 	/*
 	 * A container cloned ahead of its start (during a back-off): its
-	 * reaper makes its mounts long before "go", so process_clone() holds
+	 * reaper makes its mounts long before "go", so process_clone() notes
 	 * what they come from and process_go() checks it is unchanged
-	 * (container_pin_sources; else -ESTALE). A start now needs neither:
+	 * (container_note_sources; else -ESTALE). A start now needs neither:
 	 * its mounts are made side by side with @prepare.
 	 */
 	bool ahead;
@@ -148,10 +149,10 @@ struct spawn_prep {
 	pid_t pid;              /* the reaper; 0: none */
 	int err, go, status;    /* pipes: error (read end), "go" (write end),
 				   status (read end) */
-	/* cloned ahead (spawn_req.ahead): what its mounts come from, held
-	 * (container_pin_sources), and the mount count then */
-	int *pins;
-	int npins;
+	/* cloned ahead (spawn_req.ahead): what its mounts come from
+	 * (container_note_sources), and the mount count then */
+	struct ct_src_id *ids;
+	int nids;
 	uint64_t mounts;
 };
 
@@ -171,7 +172,8 @@ struct spawn_prep {
  * prepared reaper is gone (killed meanwhile); -ESTALE (@r->ahead only):
  * what its mounts were made from changed since its clone
  * (container_sources_changed), so it is given up unstarted: for both,
- * clone a new one.
+ * clone a new one. The caller ignores SIGPIPE (boxinit does:
+ * BOXINIT_SIG_IGNORED): a reaper that failed before "go" closed its end.
  * process_discard - give a prepared container up: its reaper reads EOF
  * instead of "go" and leaves (it is SIGKILLed too; the caller's loop reaps
  * it); @p zeroed. Nothing is logged by any of them.

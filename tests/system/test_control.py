@@ -768,7 +768,7 @@ def test_a_container_cloned_ahead_starts_on_the_tree_as_it_is_then(ctl, tmp_path
     is then: the root and a bind source swapped for others, a mount made
     below a bind source, or boxinit's config file replaced (a rename
     uncovers the mask on it in every other mount namespace) since the
-    clone. boxinit holds what the mounts came from and checks it before
+    clone. boxinit notes what the mounts came from and checks it before
     "go", and clones a fresh container if any of it changed."""
     for name, tag in (("flip", "ROOT-A"), ("flip.other", "ROOT-B")):
         make_rootfs(str(tmp_path / name), "")
@@ -855,6 +855,45 @@ service.flip.exec = /bin/sh -c 'echo "seen $(cat /which) $(cat /data/which) $(ca
     finally:
         if os.path.ismount(sub):
             subprocess.run(["umount", "-l", str(sub)], check=False)
+
+
+def test_a_container_cloned_ahead_keeps_no_disk_from_being_unmounted(ctl, tmp_path):
+    """While a container cloned ahead waits out a back-off, the disk one of
+    its binds comes from can still be unmounted in boxinit's namespace:
+    boxinit notes what the mounts come from, it holds nothing open."""
+    make_rootfs(str(tmp_path / "root"), "")
+    (tmp_path / "root" / "photos").mkdir()
+    disk = tmp_path / "disk"
+    disk.mkdir()
+    subprocess.run(["mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", str(disk)], check=True)
+    try:
+        (disk / "photos").mkdir()
+        b, boxctl = ctl(f"""
+service.shots.root = {tmp_path}/root
+service.shots.bind = {disk}/photos:/photos
+service.shots.restart_max = 100
+service.shots.exec = /bin/sh -c 'echo shot; sleep 0.2; exit 3'
+""")
+        procs = os.path.join(b.cgroups.path("pids", f"boxinit-{b.proc.pid}", "shots"),
+                             "cgroup.procs")
+
+        def mounted_ahead():
+            st = status(boxctl)["shots"]
+            if st["state"] != "backoff":
+                return None
+            with open(procs) as f:
+                pids = f.read().split()
+            return len(pids) == 1 and os.path.exists(f"/proc/{pids[0]}/root/photos") \
+                and os.path.ismount(f"/proc/{pids[0]}/root/photos") or None
+
+        b.out.wait_for("shots: shot")
+        wait_until(mounted_ahead, what="shots' container ahead, with its bind", interval=0.02)
+        r = subprocess.run(["umount", str(disk)], capture_output=True, text=True)
+        assert r.returncode == 0, r.stderr
+        assert not os.path.ismount(disk)
+    finally:
+        if os.path.ismount(disk):
+            subprocess.run(["umount", "-l", str(disk)], check=False)
 
 
 def test_a_backoff_clones_the_next_container_ahead_and_runs_nothing_early(ctl):

@@ -17,6 +17,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include <cmocka.h>
@@ -24,6 +26,7 @@
 #include "config.h"
 #include "err.h"
 #include "process.h"
+#include "child/container_priv.h"
 
 static char *const no_env[] = { NULL };
 
@@ -248,6 +251,90 @@ static void test_container_step_fails(void **state)
 	assert_string_equal(e.msg + n - strlen(why), why);
 }
 
+/* Exchange the directories @a and @b (renameat2 RENAME_EXCHANGE). */
+static void exchange(const char *a, const char *b)
+{
+	assert_int_equal(syscall(SYS_renameat2, AT_FDCWD, a, AT_FDCWD, b, 2), 0);
+}
+
+/* What a container cloned ahead mounts from, noted by boxinit and checked
+ * twice: in the reaper against what it opened (ct_check_sources, -ESTALE
+ * for another root or bind source) and before "go" against the paths as
+ * they are then (container_sources_changed). Nothing stays open. */
+static char src_dir[] = "/tmp/boxinit-src-XXXXXX", a[64], b[64], d[64], d2[64], gone[64];
+
+/* Remove what test_sources_noted_then_checked made, passed or failed. */
+static int sources_teardown(void **state)
+{
+	(void)state;
+	for (const char *p = a; p; p = p == a ? b : p == b ? d : p == d ? d2 :
+					 p == d2 ? gone : NULL)
+		if (*p)
+			rmdir(p);
+	rmdir(src_dir);
+	return 0;
+}
+
+static void test_sources_noted_then_checked(void **state)
+{
+	char *dir = src_dir;
+	struct conf_bind bind = { .src = d, .dst = "/d" };
+	struct svc_conf c = { .name = "t", .root = a, .binds = &bind, .nbinds = 1 };
+	struct ct_src_id *ids;
+	uint64_t mounts;
+	struct err e;
+	int n, root, src;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(a, sizeof(a), "%s/a", dir);
+	snprintf(b, sizeof(b), "%s/b", dir);
+	snprintf(d, sizeof(d), "%s/d", dir);
+	snprintf(d2, sizeof(d2), "%s/d2", dir);
+	snprintf(gone, sizeof(gone), "%s/gone", dir);
+	for (const char *p = a; p; p = p == a ? b : p == b ? d : p == d ? d2 : NULL)
+		assert_int_equal(mkdir(p, 0755), 0);
+
+	n = container_note_sources(&c, &ids, &mounts);
+	assert_true(n >= 2);
+	assert_false(container_sources_changed(&c, ids, n, mounts));
+
+	/* the reaper's side: what it opened is, or is not, what was noted */
+	container_expect_sources(ids);
+	root = ct_open_nofollow(a);
+	src = ct_open_nofollow(d);
+	assert_int_equal(ct_check_sources(root, &src, 1, &e), 0);
+	close(root);
+	exchange(a, b);
+	root = ct_open_nofollow(a);
+	assert_int_equal(ct_check_sources(root, &src, 1, &e), -ESTALE);
+	assert_string_equal(e.msg, "the root changed since boxinit looked");
+	assert_true(container_sources_changed(&c, ids, n, mounts));
+	exchange(a, b);                 /* back: the same directory again */
+	assert_false(container_sources_changed(&c, ids, n, mounts));
+	close(root);
+	close(src);
+	root = ct_open_nofollow(a);
+	exchange(d, d2);
+	src = ct_open_nofollow(d);
+	assert_int_equal(ct_check_sources(root, &src, 1, &e), -ESTALE);
+	assert_string_equal(e.msg, "a bind source changed since boxinit looked");
+	assert_true(container_sources_changed(&c, ids, n, mounts));
+	container_expect_sources(NULL); /* a fresh clone: nothing to check */
+	assert_int_equal(ct_check_sources(root, &src, 1, &e), 0);
+	close(root);
+	close(src);
+	exchange(d, d2);
+
+	/* a bind source removed: changed, and no longer noted at all */
+	assert_int_equal(rename(d, gone), 0);
+	assert_true(container_sources_changed(&c, ids, n, mounts));
+	free(ids);
+	assert_int_equal(container_note_sources(&c, &ids, &mounts), -ENOENT);
+	assert_null(ids);
+	assert_int_equal(rename(gone, d), 0);
+}
+
 static void set_own_oom_adj(const char *v)
 {
 	int fd = open("/proc/self/oom_score_adj", O_WRONLY | O_CLOEXEC);
@@ -321,6 +408,7 @@ int main(void)
 		cmocka_unit_test(test_container_status_through_the_handle),
 		cmocka_unit_test(test_container_status_before_the_reap),
 		cmocka_unit_test(test_env),
+		cmocka_unit_test_teardown(test_sources_noted_then_checked, sources_teardown),
 		cmocka_unit_test(test_oom_score_adj_reset),
 		cmocka_unit_test(test_exit_text),
 	};

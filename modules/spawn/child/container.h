@@ -66,30 +66,48 @@ struct ct_control {
  */
 void container_set_control(const struct ct_control *c);
 
+/* The identity of one file a container's mounts come from. */
+#define CT_HANDLE_MAX    128    /* MAX_HANDLE_SZ */
+#define CT_SRC_ABSENT    (-2)   /* a control path not there */
+#define CT_SRC_NO_HANDLE (-1)   /* its file system has no file handles */
+struct ct_src_id {
+	dev_t dev;
+	ino_t ino;
+	int type;               /* file handle type, or CT_SRC_* */
+	unsigned len;
+	unsigned char handle[CT_HANDLE_MAX];
+};
+
 /*
- * container_pin_sources - in boxinit, before it clones a container ahead
+ * container_note_sources - in boxinit, before it clones a container ahead
  * of its start (a back-off), whose reaper then makes its mounts at once:
- * what those mounts come from, opened and held (O_PATH, no symlink
- * followed, as the reaper opens them): @c's root ("/" without one), its
- * bind sources, then the control plane's paths (-1 for one not there).
- * Held, their inodes cannot be freed and their numbers not reused. Also
- * *@mounts: a count of mount changes in boxinit's mount namespace
- * (poll(2) on /proc/self/mountinfo, proc(5)). Returns the number of fds
- * in the malloc'd *@pins, or -errno (a root or bind source that cannot
- * be opened: -ENOENT, -ELOOP, ...; -ENOMEM), nothing held.
- * container_sources_changed - before that container's "go": true when
- * any path now opens another file (or none) than the one held, or a
- * mount or unmount happened in boxinit's namespace since. Then the
+ * the identity of what those mounts come from, opened as the reaper
+ * opens them (O_PATH, no symlink followed) and closed again: @c's root
+ * ("/" without one), its bind sources, then the control plane's paths.
+ * Identity: device, inode and the file handle (name_to_handle_at(2),
+ * with the inode's generation on ext4, xfs, btrfs: a reused inode number
+ * differs; file systems without handles: device and inode). Nothing is
+ * held, so nothing keeps a disk from being unmounted. Also *@mounts: a
+ * count of mount changes in boxinit's mount namespace (poll(2) on
+ * /proc/self/mountinfo, proc(5)). Returns the number of entries of the
+ * malloc'd *@ids (the caller frees it), or -errno (a root or bind source
+ * that cannot be opened: -ENOENT, -ELOOP, ...; -ENOMEM).
+ * container_expect_sources - just before that clone: the reaper checks
+ * that the root and bind sources it opens are those of @ids (NULL: no
+ * check; the clone's copy of memory keeps the value).
+ * container_sources_changed - before that container's "go": true when a
+ * path now opens another file (or none, or one where there was none), or
+ * a mount or unmount happened in boxinit's namespace since. Then the
  * container is given up, and the start clones a fresh one: it sees the
  * root, the binds and the masks as they are when it starts. Paths below
  * the root (mount points, masks) are those of the clone, as a running
  * service sees a rename in its root.
- * container_unpin_sources - close the @n fds of @pins, free it.
  */
-int container_pin_sources(const struct svc_conf *c, int **pins, uint64_t *mounts);
-bool container_sources_changed(const struct svc_conf *c, const int *pins, int n,
-			       uint64_t mounts);
-void container_unpin_sources(int *pins, int n);
+int container_note_sources(const struct svc_conf *c, struct ct_src_id **ids,
+			   uint64_t *mounts);
+void container_expect_sources(const struct ct_src_id *ids);
+bool container_sources_changed(const struct svc_conf *c, const struct ct_src_id *ids,
+			       int n, uint64_t mounts);
 
 /*
  * container_clone_flags - the clone(2) namespace flags for @c: mount, PID,

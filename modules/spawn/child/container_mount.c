@@ -309,6 +309,8 @@ static int open_all(const struct svc_conf *c, struct ct_fds *f, struct err *e)
 			return f->srcs[i];
 	if ((f->dir = open_root(c, e)) < 0)
 		return f->dir;
+	if (ct_check_sources(f->dir, f->srcs, c->nbinds, e) < 0)
+		return e->code;
 	return ct_plan_control(c, e);
 }
 

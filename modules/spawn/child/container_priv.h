@@ -80,6 +80,15 @@ int ct_open_in(int dir, const char *rel, int make);
 int ct_open_nofollow(const char *path);
 
 /*
+ * ct_check_sources - in the reaper, once it opened its @root and its
+ * @nsrcs bind sources @srcs: when boxinit noted what they must be before
+ * the clone (container_expect_sources, a container cloned ahead), each
+ * must be that file. -ESTALE with @e set otherwise: it changed between
+ * boxinit's look and the reaper's open, and the start makes a fresh one.
+ */
+int ct_check_sources(int root, const int *srcs, size_t nsrcs, struct err *e);
+
+/*
  * ct_ro_tree - make the mount whose root @fd is, and every mount below
  * it, read-only: mount_setattr(2) with AT_RECURSIVE and MOUNT_ATTR_RDONLY
  * (Linux 5.12); on ENOSYS each mount below it in /proc/self/mountinfo is

@@ -414,7 +414,7 @@ fail:
 	return err_set(e, -errno, "%s", step);
 }
 
-/* ---- what a container cloned ahead mounts (container_pin_sources) ------ */
+/* ---- what a container cloned ahead mounts (container_note_sources) ----- */
 
 /* /proc/self/mountinfo, held by boxinit to count its mount changes;
  * -1: not open (yet). */
@@ -459,56 +459,107 @@ static int open_source(const char *path)
 	return fd < 0 ? -errno : fd;
 }
 
-int container_pin_sources(const struct svc_conf *c, int **pins, uint64_t *mounts)
+/* The identity of the file @fd refers to: device and inode and, where
+ * the file system has them, its file handle (name_to_handle_at(2): for
+ * ext4 and the like it holds the inode's generation, so a number
+ * reused for another file differs). */
+static void src_id(int fd, struct ct_src_id *id)
+{
+	struct {
+		struct file_handle fh;
+		unsigned char bytes[CT_HANDLE_MAX];
+	} h;
+	struct stat st;
+	int mnt;
+
+	memset(id, 0, sizeof(*id));
+	id->type = CT_SRC_ABSENT;
+	if (fd < 0 || fstat(fd, &st) < 0)
+		return;
+	id->dev = st.st_dev;
+	id->ino = st.st_ino;
+	id->type = CT_SRC_NO_HANDLE;
+	h.fh.handle_bytes = CT_HANDLE_MAX;
+	if (name_to_handle_at(fd, "", &h.fh, &mnt, AT_EMPTY_PATH) == 0 &&
+	    h.fh.handle_bytes <= CT_HANDLE_MAX) {
+		id->type = h.fh.handle_type;
+		id->len = h.fh.handle_bytes;
+		memcpy(id->handle, h.fh.f_handle, id->len);
+	}
+}
+
+static bool same_id(const struct ct_src_id *a, const struct ct_src_id *b)
+{
+	return a->type == b->type && a->dev == b->dev && a->ino == b->ino &&
+	       a->len == b->len && !memcmp(a->handle, b->handle, a->len);
+}
+
+/* The identity of the @i-th source of @c as it opens now; -errno when a
+ * root or bind source does not open, or a control path fails otherwise
+ * than by not being there. */
+static int id_now(const struct svc_conf *c, size_t i, struct ct_src_id *id)
+{
+	const char *path = source(c, i);
+	bool ctl = i > c->nbinds;
+	_cleanup_fd_ int fd = ctl && !path ? -ENOENT : open_source(path);
+
+	if (fd < 0 && !(ctl && fd == -ENOENT))
+		return fd;
+	src_id(fd, id);
+	return 0;
+}
+
+int container_note_sources(const struct svc_conf *c, struct ct_src_id **ids,
+			   uint64_t *mounts)
 {
 	size_t n = 1 + c->nbinds + ARRAY_SIZE(ctl_path);
-	int *fd = malloc(n * sizeof(*fd));
+	struct ct_src_id *id = calloc(n, sizeof(*id));
+	int r;
 
-	*pins = NULL;
-	if (!fd)
+	*ids = NULL;
+	if (!id)
 		return -ENOMEM;
 	*mounts = mount_changes();
-	for (size_t i = 0; i < n; i++) {
-		bool ctl = i > c->nbinds;
-
-		fd[i] = ctl && !source(c, i) ? -1 : open_source(source(c, i));
-		if (fd[i] < 0 && ctl)
-			fd[i] = -1;     /* not there (yet): must stay so */
-		else if (fd[i] < 0) {
-			int r = fd[i];
-
-			container_unpin_sources(fd, (int)i);
+	for (size_t i = 0; i < n; i++)
+		if ((r = id_now(c, i, &id[i])) < 0) {
+			free(id);
 			return r;
 		}
-	}
-	*pins = fd;
+	*ids = id;
 	return (int)n;
 }
 
-bool container_sources_changed(const struct svc_conf *c, const int *pins, int n,
-			       uint64_t mounts)
+bool container_sources_changed(const struct svc_conf *c, const struct ct_src_id *ids,
+			       int n, uint64_t mounts)
 {
+	struct ct_src_id now;
+
 	if (mount_changes() != mounts)
 		return true;
-	for (int i = 0; i < n; i++) {
-		const char *path = source(c, (size_t)i);
-		bool ctl = (size_t)i > c->nbinds;
-		_cleanup_fd_ int now = ctl && !path ? -1 : open_source(path);
-		struct stat a, b;
-
-		if (now < 0 && pins[i] < 0)
-			continue;       /* absent then, absent now */
-		if (now < 0 || pins[i] < 0 || fstat(now, &a) < 0 ||
-		    fstat(pins[i], &b) < 0 || a.st_dev != b.st_dev || a.st_ino != b.st_ino)
+	for (int i = 0; i < n; i++)
+		if (id_now(c, (size_t)i, &now) < 0 || !same_id(&now, &ids[i]))
 			return true;
-	}
 	return false;
 }
 
-void container_unpin_sources(int *pins, int n)
+/* What the next clone must find (container_expect_sources): a copy in
+ * every child, read by ct_check_sources() in the reaper. */
+static const struct ct_src_id *expected;
+
+void container_expect_sources(const struct ct_src_id *ids)
 {
-	for (int i = 0; i < n && pins; i++)
-		if (pins[i] >= 0)
-			close(pins[i]);
-	free(pins);
+	expected = ids;
+}
+
+int ct_check_sources(int root, const int *srcs, size_t nsrcs, struct err *e)
+{
+	struct ct_src_id id;
+
+	for (size_t i = 0; expected && i <= nsrcs; i++) {
+		src_id(i ? srcs[i - 1] : root, &id);
+		if (!same_id(&id, &expected[i]))
+			return err_setx(e, -ESTALE, "%s changed since boxinit looked",
+				       i ? "a bind source" : "the root");
+	}
+	return 0;
 }

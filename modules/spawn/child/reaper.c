@@ -199,7 +199,7 @@ void reaper_start(const struct child_req *r, int errfd, int gofd, int stfd)
 	/* the mounts, before "go": side by side with boxinit building the
 	 * network of a fresh start, during the back-off for one cloned
 	 * ahead. Whether what they came from changed meanwhile is
-	 * boxinit's to check before it sends "go" (container_pin_sources). */
+	 * boxinit's to check before it sends "go" (container_note_sources). */
 	enter(r, errfd, &exe);
 	/* once, for both: the service inherits it, as it does the bounding
 	 * set. The filter is the service's for both (installed with
