@@ -122,30 +122,88 @@ static int sys_bpf(int cmd, union bpf_attr *attr)
 	return (int)syscall(SYS_bpf, cmd, attr, sizeof(*attr));
 }
 
+/*
+ * The programs loaded, by their instructions: services with the same
+ * policy share one, and a restart loads none (the verifier and the JIT,
+ * the dear part of a start under emulation, ran once). A few policies
+ * are kept; an older one is let go (close: a cgroup it is attached to
+ * keeps it). fd + 1: 0 is an empty slot.
+ */
+#define PROGS_KEPT 8u
+
+static struct {
+	struct bpf_insn *insn;
+	uint32_t n;
+	int fd1;
+} progs[PROGS_KEPT];
+static unsigned progs_next;
+
+/* The program of @n instructions @insn: kept (*@kept), or loaded now.
+ * Returns its fd or -errno. */
+static int prog_for(const struct bpf_insn *insn, uint32_t n, bool *kept)
+{
+	union bpf_attr a;
+	unsigned k;
+	int fd;
+
+	for (k = 0; k < PROGS_KEPT; k++)
+		if (progs[k].fd1 && progs[k].n == n &&
+		    !memcmp(progs[k].insn, insn, n * sizeof(*insn))) {
+			*kept = true;
+			return progs[k].fd1 - 1;
+		}
+	memset(&a, 0, sizeof(a));
+	a.prog_type = BPF_PROG_TYPE_CGROUP_DEVICE;
+	a.insn_cnt = n;
+	a.insns = (uint64_t)(uintptr_t)insn;
+	a.license = (uint64_t)(uintptr_t)"MIT";     /* no GPL-only helper used */
+	fd = sys_bpf(BPF_PROG_LOAD, &a);
+	if (fd < 0)
+		return -errno;
+	k = progs_next++ % PROGS_KEPT;
+	*kept = false;
+	if (progs[k].fd1) {
+		close(progs[k].fd1 - 1);
+		free(progs[k].insn);
+		progs[k].fd1 = 0;
+	}
+	progs[k].insn = malloc(n * sizeof(*insn));
+	if (progs[k].insn) {            /* else used once, not kept */
+		memcpy(progs[k].insn, insn, n * sizeof(*insn));
+		progs[k].n = n;
+		progs[k].fd1 = fd + 1;
+		*kept = true;
+	}
+	return fd;
+}
+
 int cgdev_bpf_attach(const char *dir, const struct cgdev_rule *r, size_t n)
 {
 	_cleanup_free_ struct bpf_insn *insn = calloc(CGDEV_MAX_INSNS(n), sizeof(*insn));
-	_cleanup_fd_ int prog = -1, cg = -1;
+	_cleanup_fd_ int cg = -1;
 	union bpf_attr a;
+	bool kept = false;
+	int prog, e = 0;
 
 	if (!insn)
 		return -ENOMEM;
-	memset(&a, 0, sizeof(a));
-	a.prog_type = BPF_PROG_TYPE_CGROUP_DEVICE;
-	a.insn_cnt = (uint32_t)cgdev_program(r, n, insn);
-	a.insns = (uint64_t)(uintptr_t)insn;
-	a.license = (uint64_t)(uintptr_t)"MIT";     /* no GPL-only helper used */
-	prog = sys_bpf(BPF_PROG_LOAD, &a);
+	prog = prog_for(insn, (uint32_t)cgdev_program(r, n, insn), &kept);
 	if (prog < 0)
-		return -errno;
+		return prog;
 	cg = cg_open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (cg < 0)
-		return -errno;
-	memset(&a, 0, sizeof(a));
-	a.target_fd = (uint32_t)cg;
-	a.attach_bpf_fd = (uint32_t)prog;
-	a.attach_type = BPF_CGROUP_DEVICE;
-	return sys_bpf(BPF_PROG_ATTACH, &a) < 0 ? -errno : 0;
+	if (cg < 0) {
+		e = -errno;
+	} else {
+		memset(&a, 0, sizeof(a));
+		a.target_fd = (uint32_t)cg;
+		a.attach_bpf_fd = (uint32_t)prog;
+		a.attach_type = BPF_CGROUP_DEVICE;
+		if (sys_bpf(BPF_PROG_ATTACH, &a) < 0)
+			e = -errno;
+	}
+	if (!kept)
+		close(prog);
+	return e;
 }
 
 /* ---- cgroup v1: the devices controller ------------------------------- */

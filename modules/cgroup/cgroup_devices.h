@@ -68,12 +68,14 @@ size_t cgdev_program(const struct cgdev_rule *r, size_t n, struct bpf_insn *insn
 int cgdev_v1_apply(const char *name, const char *dir, const struct cgdev_rule *r, size_t n);
 
 /*
- * cgdev_bpf_attach - load the program for @r/@n (bpf(2) BPF_PROG_LOAD) and
- * attach it to the v2 cgroup @dir (BPF_PROG_ATTACH, BPF_CGROUP_DEVICE, no
- * flags: it replaces a program attached before). The program fd is closed:
- * the attachment holds the program until the cgroup is removed. Returns 0
- * or -errno (-ENOSYS, -EINVAL, -EPERM: the kernel cannot or may not run
- * it, CONFIG_CGROUP_BPF; -ENOMEM).
+ * cgdev_bpf_attach - the program for @r/@n, loaded once (bpf(2)
+ * BPF_PROG_LOAD) and kept for the next cgroup or start with the same
+ * rules (up to 8 policies; the program fds are boxinit's, O_CLOEXEC),
+ * attached to the v2 cgroup @dir (BPF_PROG_ATTACH, BPF_CGROUP_DEVICE, no
+ * flags: it replaces a program attached before, the same one on a
+ * restart). The attachment holds the program until the cgroup is
+ * removed. Returns 0 or -errno (-ENOSYS, -EINVAL, -EPERM: the kernel
+ * cannot or may not run it, CONFIG_CGROUP_BPF; -ENOMEM).
  */
 int cgdev_bpf_attach(const char *dir, const struct cgdev_rule *r, size_t n);
 

@@ -13,10 +13,12 @@
 #include <signal.h>
 #include <stdarg.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/sysmacros.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -147,7 +149,7 @@ static void test_empty_program_denies(void **state)
 
 /* ---- the kernel: load, attach, enforce ----------------------------------- */
 
-static char cg[600];    /* the test's cgroup, removed in teardown */
+static char cg[600], cg2[620];  /* the test's cgroups, removed in teardown */
 
 /* Our cgroup v2 directory from mountinfo and /proc/self/cgroup. */
 static int v2_dir(char *out, size_t len)
@@ -240,10 +242,69 @@ static void test_kernel_enforces_the_program(void **state)
 	assert_int_equal(WEXITSTATUS(ws), 1 | 2 | 4);
 }
 
+
+/* The id of the device program attached to cgroup @dir, or 0. */
+static uint32_t attached_id(const char *dir)
+{
+	uint32_t ids[4] = { 0 };
+	union bpf_attr a;
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+	assert_true(fd >= 0);
+	memset(&a, 0, sizeof(a));
+	a.query.target_fd = (uint32_t)fd;
+	a.query.attach_type = BPF_CGROUP_DEVICE;
+	a.query.prog_ids = (uint64_t)(uintptr_t)ids;
+	a.query.prog_cnt = 4;
+	assert_int_equal(syscall(SYS_bpf, BPF_PROG_QUERY, &a, sizeof(a)), 0);
+	close(fd);
+	assert_int_equal(a.query.prog_cnt, 1);
+	return ids[0];
+}
+
+/* One program per policy: a second cgroup with the same rules and a
+ * restart attach the program loaded first; other rules, another one. */
+static void test_program_loaded_once_per_policy(void **state)
+{
+	struct cgdev_rule *r = NULL;
+	uint32_t first;
+	int n, e;
+
+	if (geteuid() != 0 || v2_dir(cg, sizeof(cg)) < 0 || mkdir(cg, 0755) < 0) {
+		cg[0] = '\0';
+		skip();
+	}
+	snprintf(cg2, sizeof(cg2), "%s-b", cg);
+	if (mkdir(cg2, 0755) < 0) {
+		cg2[0] = '\0';
+		skip();
+	}
+	n = cgdev_rules(&conf, &r);
+	assert_int_equal(n, CGDEV_FIXED);
+	e = cgdev_bpf_attach(cg, r, (size_t)n);
+	if (e == -ENOSYS || e == -EPERM || e == -EINVAL) {
+		free(r);
+		skip();
+	}
+	assert_int_equal(e, 0);
+	first = attached_id(cg);
+	assert_int_equal(cgdev_bpf_attach(cg2, r, (size_t)n), 0);
+	assert_int_equal(attached_id(cg2), first);
+	assert_int_equal(cgdev_bpf_attach(cg, r, (size_t)n), 0);   /* a restart */
+	assert_int_equal(attached_id(cg), first);
+	assert_int_equal(cgdev_bpf_attach(cg2, r, (size_t)n - 1), 0);  /* no pty slaves */
+	assert_int_not_equal(attached_id(cg2), first);
+	assert_int_equal(attached_id(cg), first);
+	free(r);
+}
+
 static int teardown(void **state)
 {
 	if (cg[0] && rmdir(cg) < 0 && errno != ENOENT)
 		fprintf(stderr, "rmdir %s: %s\n", cg, strerror(errno));
+	if (cg2[0] && rmdir(cg2) < 0 && errno != ENOENT)
+		fprintf(stderr, "rmdir %s: %s\n", cg2, strerror(errno));
+	cg[0] = cg2[0] = '\0';
 	return 0;
 }
 
@@ -254,6 +315,7 @@ int main(void)
 		cmocka_unit_test(test_program_allows_exactly_the_list),
 		cmocka_unit_test(test_empty_program_denies),
 		cmocka_unit_test_teardown(test_kernel_enforces_the_program, teardown),
+		cmocka_unit_test_teardown(test_program_loaded_once_per_policy, teardown),
 	};
 
 	return cmocka_run_group_tests_name("cgroup_devices", tests, NULL, NULL);
