@@ -5,7 +5,8 @@
  * Read top to bottom, this file is the life of the machine:
  *   1. mount the API filesystems, open the console         (boot.c, mount.c)
  *   2. read the config: file + kernel command line          (config*.c)
- *   3. hostname, loopback, kernel modules                   (boot.c, link.c, kmod.c)
+ *   3. hostname, loopback, kernel modules (in a child, while (boot.c, link.c, kmod.c,
+ *      4 and 5 go on), then the machine's network             kmod_bg.c, net*.c)
  *   4. cgroups, control socket, start the services          (cgroup.c, control.c,
  *                                                             supervise.c)
  *   5. the event loop: signals, child exits, timers, I/O    (loop.c)
@@ -36,6 +37,7 @@
 #include "control.h"
 #include "err.h"
 #include "kmod.h"
+#include "kmod_bg.h"
 #include "link.h"
 #include "log.h"
 #include "loop.h"
@@ -68,7 +70,11 @@ static struct {
 	bool shutdown_killed;           /* SIGKILL sent to what was left */
 	uint64_t t0_us;                 /* boxinit's first instruction (CLOCK_BOOTTIME) */
 	int shutdown_cmd;               /* RB_* for PID 1 */
-} g = { .sig = { .fd = -1 }, .con = { .fd = -1 } };
+	struct loop_child modload;      /* the boot's modules, loaded by a child */
+	int modload_fd;                 /* ... its timeline entries */
+	int modload_tl;
+	bool watchdog_later;            /* its device may come with a module */
+} g = { .sig = { .fd = -1 }, .con = { .fd = -1 }, .modload_fd = -1 };
 
 /* A configuration read the way boot reads it: file, then command line. */
 static struct config *load_config(void)
@@ -442,7 +448,17 @@ static struct config *boot_config(const char **fatal)
 	return cfg;
 }
 
-/* 3. Identity, loopback, kernel modules, the machine's network. */
+/* The machine's network: sysctls, bridge, uplinks, NAT (as a supervisor
+ * too: removed again at exit). */
+static void boot_network(const struct config *cfg)
+{
+	int tl = timeline_begin(TL_STEP, "network");
+
+	timeline_end(tl, net_host_setup(cfg) == 0);
+}
+
+/* 3. Identity, loopback, kernel modules, the machine's network (after
+ * the modules: now, or when the child loading them is done). */
 static void boot_host(const struct config *cfg)
 {
 	struct err e;
@@ -456,13 +472,46 @@ static void boot_host(const struct config *cfg)
 		}
 	}
 	if (cfg->modules && cfg->modules[0]) {
+		pid_t pid;
+
 		tl = timeline_begin(TL_STEP, "modules");
+		pid = kmod_bg_start(cfg->modules, &g.modload_fd);
+		if (pid > 0) {
+			/* the network once they are in (on_modules); until
+			 * then what needs it or a bind waits, the rest starts */
+			g.modload.pid = pid;
+			g.modload_tl = tl;
+			supervise_hold_host(true);
+			return;
+		}
+		log_warn("modules: no loader process (%s): loading them first",
+			 strerror(-pid));
 		timeline_end(tl, kmod_load_list(NULL, cfg->modules) == 0);
 	}
-	/* sysctls, bridge, uplinks, NAT (as a supervisor too: removed
-	 * again at exit) */
-	tl = timeline_begin(TL_STEP, "network");
-	timeline_end(tl, net_host_setup(cfg) == 0);
+	boot_network(cfg);
+}
+
+static void watchdog_check(const struct config *cfg);
+
+/* The boot's modules are loaded (the child has exited): the watchdog if
+ * it waited for them, the machine's network, then the services that
+ * waited for it. */
+static void on_modules(struct loop_child *c, int wstatus)
+{
+	int r = kmod_bg_finish(g.modload_fd, wstatus);
+
+	c->pid = 0;
+	g.modload_fd = -1;
+	timeline_end(g.modload_tl, r == 0);
+	if (g.watchdog_later && supervise_config()->watchdog) {
+		g.watchdog_later = false;
+		watchdog_check(supervise_config());
+	}
+	if (supervise_stopping())
+		return;
+	boot_network(supervise_config());
+	net_watch(supervise_config);
+	supervise_hold_host(false);
 }
 
 /* The watchdog, and whether its shutdown timeout leaves the services the
@@ -501,9 +550,18 @@ static bool boot_loop(const struct config *cfg, const struct cli *o)
 	if (g.sig.fd >= 0 && loop_add(&g.sig, EPOLLIN) < 0)
 		log_err("watch signalfd: %s", strerror(errno));
 	/* boxinit's tables, rebuilt from the configuration in force when
-	 * others break them */
-	net_watch(supervise_config);
-	if (cfg->watchdog)
+	 * others break them (with modules still loading: once they are) */
+	if (g.modload.pid > 0) {
+		g.modload.fn = on_modules;
+		loop_child_watch(&g.modload);
+	} else {
+		net_watch(supervise_config);
+	}
+	/* a watchdog whose driver may be one of the modules: armed once
+	 * they are in (on_modules) */
+	if (cfg->watchdog && g.modload.pid > 0 && access(cfg->watchdog, F_OK) < 0)
+		g.watchdog_later = true;
+	else if (cfg->watchdog)
 		watchdog_check(cfg);
 	r = control_open(o->socket_path, &ctl_ops);
 	if (r < 0)

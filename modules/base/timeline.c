@@ -43,6 +43,16 @@ int timeline_begin(enum tl_kind kind, const char *name)
 	return (int)nsteps++;
 }
 
+int timeline_add(const struct tl_entry *e)
+{
+	if (nsteps == TIMELINE_MAX) {
+		dropped++;
+		return -1;
+	}
+	steps[nsteps] = *e;
+	return (int)nsteps++;
+}
+
 void timeline_exec(int id)
 {
 	struct tl_entry *e = entry(id);

@@ -51,6 +51,11 @@ void timeline_end(int id, bool ok);
 /* timeline_mark - put step @id on the critical path. */
 void timeline_mark(int id);
 
+/* timeline_add - append a copy of @e, an entry made elsewhere (a child's,
+ * kmod_bg.h), at its own times. Returns its id or -1 (full: counted as
+ * dropped). */
+int timeline_add(const struct tl_entry *e);
+
 /* timeline_count / timeline_get - the entries, in the order they began;
  * timeline_dropped - how many did not fit. */
 size_t timeline_count(void);

@@ -305,11 +305,28 @@ bool svc_event(struct service *s, const struct fsm_event *ev, int *result)
 	return false;
 }
 
+static bool host_held;          /* supervise_hold_host() */
+
+void supervise_hold_host(bool held)
+{
+	host_held = held;
+	if (!held)
+		svc_settle();
+}
+
+/* What waits for supervise_hold_host(false): a network, or a bind. */
+static bool needs_host(const struct svc_conf *c)
+{
+	return c->net != NET_NONE || c->nbinds > 0;
+}
+
 /* Dependencies of @s: 1 all met, 0 pending, -1 one failed (@why set). */
 static int deps_met(const struct service *s, char *why, size_t len)
 {
 	const struct svc_conf *c = s->conf;
 
+	if (host_held && needs_host(c))
+		return 0;
 	for (size_t i = 0; i < c->nafter; i++) {
 		const struct service *d = svc_find(c->after[i]);
 

@@ -83,6 +83,16 @@ void supervise_cleanup(void);
 int supervise_start_all(void);
 
 /*
+ * supervise_hold_host - @held: the machine's network and devices are not
+ * ready yet (the boot's modules still loading, kmod_bg.h), so a service
+ * that uses a network (net = host or bridge) or binds anything (a device
+ * node a module makes, a disk) waits in state waiting; one with net = none
+ * and no bind starts. Released (@held false): the waiting ones whose
+ * dependencies are met start now. Not held by default.
+ */
+void supervise_hold_host(bool held);
+
+/*
  * supervise_start / supervise_stop / supervise_restart - act on service
  * @name (boxctl). start also clears a failed state. Return 0, -ENOENT (no
  * such service), -EALREADY (already in that state), -ESHUTDOWN (shutting

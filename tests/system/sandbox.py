@@ -121,8 +121,13 @@ def install_init(root):
             shutil.copy2(os.path.realpath(lib), dst)
 
 
+# make_rootfs(extra_files={path: FIFO}): a named pipe there, not a file
+FIFO = object()
+
+
 def make_rootfs(root, config_text, extra_files=None):
-    """A minimal busybox rootfs with boxinit as /init and the given config."""
+    """A minimal busybox rootfs with boxinit as /init and the given config;
+    extra_files: {path: text, or FIFO for a named pipe}."""
     for d in ("bin", "sbin", "etc", "dev", "proc", "sys", "tmp", "run", "root"):
         os.makedirs(os.path.join(root, d), exist_ok=True)
     shutil.copy2(BUSYBOX, os.path.join(root, "bin/busybox"))
@@ -139,6 +144,9 @@ def make_rootfs(root, config_text, extra_files=None):
     for path, text in (extra_files or {}).items():
         full = os.path.join(root, path.lstrip("/"))
         os.makedirs(os.path.dirname(full), exist_ok=True)
+        if text is FIFO:
+            os.mkfifo(full, 0o600)
+            continue
         with open(full, "w") as f:
             f.write(text)
         os.chmod(full, 0o755)

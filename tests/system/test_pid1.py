@@ -1,10 +1,11 @@
 """boxinit as PID 1 of fresh namespaces, chrooted into a busybox rootfs."""
+import errno
 import os
 import re
 import signal
 import socket
 
-from sandbox import wait_until
+from sandbox import FIFO, wait_until
 
 BASIC = """
 hostname = sandbox-host
@@ -353,3 +354,47 @@ service.talk.exec = /bin/sh -c "echo hello; exec sleep 1000"
     # the uptime of the line, in order
     times = [int(m.group(1)) * 1000 + int(m.group(2)) for m in stamps]
     assert times == sorted(times), lines
+
+
+def test_services_without_network_start_while_modules_load(sandbox, tmp_path):
+    """The modules load in a child: meanwhile a service with net = none and
+    no bind starts, one with net = host waits, the boot is not ready, and a
+    watchdog whose device is missing waits for them too. The module's file
+    is a named pipe, so its load waits for the test."""
+    rel = os.uname().release
+    ko = f"lib/modules/{rel}/kernel/slowmod.ko"
+    b = sandbox("""
+modules = slowmod
+service.quick.exec = /bin/sh -c "echo QUICK; exec sleep 1000"
+service.web.exec = /bin/sh -c "echo WEB; exec sleep 1000"
+service.web.net = host
+watchdog = /wd
+""", files={f"lib/modules/{rel}/modules.dep": "kernel/slowmod.ko:\n", ko: FIFO})
+    # quick runs: the boot is past its watchdog check and in the loop; the
+    # loader cannot be done, as nothing has opened the pipe for writing yet
+    b.out.wait_for("quick: QUICK")
+    text = b.out.text()
+    assert "boxinit: watchdog:" not in text, text
+    assert "web: WEB" not in text and "boxinit: web: started" not in text, text
+    assert "boxinit: ready:" not in text, text
+    # the watchdog's device is missing until its module is in: here it
+    # appears while the module loads, and is armed once the load is over
+    wd = tmp_path / "root0" / "wd"
+    wd.write_bytes(b"")
+    fifo = str(tmp_path / "root0" / ko)
+
+    def loader_waits():             # a reader has the pipe open: the loader
+        try:
+            return [os.open(fifo, os.O_WRONLY | os.O_NONBLOCK)]
+        except OSError as e:
+            if e.errno != errno.ENXIO:
+                raise
+            return None
+    [fd] = wait_until(loader_waits, what="the module loader to open slowmod.ko")
+    os.close(fd)    # the loader's open is done: it goes on
+    # not a regular file: finit_module(2) refuses it; the boot goes on
+    b.out.wait_for("boxinit: modules: slowmod: finit_module")
+    b.out.wait_for("web: WEB")
+    b.out.wait_for("boxinit: ready: 2 services started")
+    b.out.wait_for("boxinit: watchdog: /wd")
+    wait_until(lambda: wd.stat().st_size > 0, what="a pet of the watchdog")

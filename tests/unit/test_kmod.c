@@ -19,12 +19,15 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/utsname.h>
+#include <sys/wait.h>
 #include <unistd.h>
 #include <cmocka.h>
 
 #include "config.h"
 #include "kmod.h"
+#include "kmod_bg.h"
 #include "log.h"
+#include "timeline.h"
 
 static char base[256];          /* the fake system root (modprobe.d) */
 static char root[512];          /* the fake /lib/modules/<release> in it */
@@ -982,9 +985,62 @@ static void test_real_debian13_tree(void **state)
 	real_tree_checks(dir, true, pos("virtio_ring") >= 0, pos("crc32c_generic") >= 0);
 }
 
+/* ---- loading in a child (kmod_bg) ------------------------------------------ */
+
+/* kmod_bg_start() in the child, then kmod_bg_finish() here: the child's
+ * log lines and each module's timeline entry come back; a failure in the
+ * child is -EIO. The fake tree stands for /lib/modules/$(uname -r). */
+static void test_background_load(void **state)
+{
+	char link[PATH_MAX], *names[] = { "bridge", NULL };
+	struct utsname u;
+	size_t n0 = timeline_count(), len = 0;
+	ssize_t got;
+	int fd, ws;
+	pid_t pid;
+
+	reset_fakes();
+	assert_int_equal(uname(&u), 0);
+	snprintf(link, sizeof(link), "%s/lib/modules/%s", base, u.release);
+	assert_int_equal(symlink("6.1.0-test", link), 0);
+	kmod_sysroot = base;
+	pid = kmod_bg_start(names, &fd);
+	assert_true(pid > 0);
+	assert_int_equal(waitpid(pid, &ws, 0), pid);
+	assert_int_equal(kmod_bg_finish(fd, ws), 0);
+	assert_int_equal(timeline_count() - n0, 3);
+	for (size_t i = 0; i < 3; i++) {
+		const struct tl_entry *e = timeline_get(n0 + i);
+
+		assert_int_equal(e->kind, TL_MODULE);
+		assert_int_equal(e->outcome, TL_OK);
+		assert_true(e->end_us >= e->start_us && e->start_us > 0);
+		assert_string_equal(e->name, i == 0 ? "llc" : i == 1 ? "stp" : "bridge");
+	}
+	/* one that fails: its dependents are not loaded, the child says so */
+	fail_name = "stp";
+	fail_errno = ENOEXEC;
+	pid = kmod_bg_start(names, &fd);
+	assert_true(pid > 0);
+	assert_int_equal(waitpid(pid, &ws, 0), pid);
+	assert_int_equal(kmod_bg_finish(fd, ws), -EIO);
+	assert_int_equal(timeline_get(timeline_count() - 1)->outcome, TL_FAILED);
+	assert_string_equal(timeline_get(timeline_count() - 1)->name, "stp");
+	while ((got = read(rd, logbuf + len, sizeof(logbuf) - 1 - len)) > 0)
+		len += (size_t)got;
+	logbuf[len] = '\0';
+	assert_log_has("boxinit: modules: loaded 3 (llc stp bridge)\n");
+	assert_log_has("boxinit: modules: stp: finit_module");
+	kmod_sysroot = "";
+	assert_int_equal(unlink(link), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		/* first: every load adds timeline entries, and the timeline
+		 * (TIMELINE_MAX) is full after the others */
+		cmocka_unit_test(test_background_load),
 		cmocka_unit_test(test_bridge_order),
 		cmocka_unit_test(test_nft_masq_softdep_alias_order),
 		cmocka_unit_test(test_each_module_once),
