@@ -5,10 +5,10 @@
  * Read top to bottom, this file is the life of the machine:
  *   1. mount the API filesystems, open the console         (boot.c, mount.c)
  *   2. read the config: file + kernel command line          (config*.c)
- *   3. hostname, loopback, kernel modules (in a child, while (boot.c, link.c, kmod.c,
- *      4 and 5 go on), then the machine's network             kmod_bg.c, net*.c)
- *   4. cgroups, control socket, start the services          (cgroup.c, control.c,
- *                                                             supervise.c)
+ *   3. hostname, loopback, the machine's network            (boot.c, link.c, net*.c)
+ *   4. cgroups, control socket, the kernel modules (in a    (cgroup.c, control.c,
+ *      child, while 5 goes on: the network after them),      kmod_bg.c,
+ *      start the services                                     supervise.c)
  *   5. the event loop: signals, child exits, timers, I/O    (loop.c)
  *   6. shutdown: stop services, kill, sync, unmount, reboot (shutdown.c)
  *
@@ -70,10 +70,12 @@ static struct {
 	bool shutdown_killed;           /* SIGKILL sent to what was left */
 	uint64_t t0_us;                 /* boxinit's first instruction (CLOCK_BOOTTIME) */
 	int shutdown_cmd;               /* RB_* for PID 1 */
+	bool modules_later;             /* modules to load, the network after them */
 	struct loop_child modload;      /* the boot's modules, loaded by a child */
 	int modload_fd;                 /* ... its timeline entries */
 	int modload_tl;
 	bool watchdog_later;            /* its device may come with a module */
+	const struct config *boot_cfg;  /* when supervise_init() failed */
 } g = { .sig = { .fd = -1 }, .con = { .fd = -1 }, .modload_fd = -1 };
 
 /* A configuration read the way boot reads it: file, then command line. */
@@ -152,11 +154,15 @@ static int reload(struct err *e)
 	int r;
 
 	/* the host's network first: services (re)started by the reload
-	 * attach to the new bridge address; port forwards follow */
-	net_host_apply(cfg);
+	 * attach to the new bridge address; port forwards follow. While
+	 * the boot's modules load it waits for them (modules_in() builds
+	 * it from the configuration in force then) */
+	if (!g.modules_later)
+		net_host_apply(cfg);
 	r = supervise_reload(cfg);              /* owns (or freed) cfg now */
 	if (r < 0) {
-		net_host_apply(supervise_config());     /* back to the one in force */
+		if (!g.modules_later)
+			net_host_apply(supervise_config());     /* back to the one in force */
 		return err_setx(e, r, "reload failed (%s): nothing changed", strerror(-r));
 	}
 	log_set_level(loglevel);
@@ -457,12 +463,11 @@ static void boot_network(const struct config *cfg)
 	timeline_end(tl, net_host_setup(cfg) == 0);
 }
 
-/* 3. Identity, loopback, kernel modules, the machine's network (after
- * the modules: now, or when the child loading them is done). */
+/* 3. Identity, loopback, the machine's network: now, or after the
+ * modules when there are some (boot_modules). */
 static void boot_host(const struct config *cfg)
 {
 	struct err e;
-	int tl;
 
 	if (g.pid1) {
 		boot_hostname(cfg->hostname);
@@ -472,46 +477,67 @@ static void boot_host(const struct config *cfg)
 		}
 	}
 	if (cfg->modules && cfg->modules[0]) {
-		pid_t pid;
-
-		tl = timeline_begin(TL_STEP, "modules");
-		pid = kmod_bg_start(cfg->modules, &g.modload_fd);
-		if (pid > 0) {
-			/* the network once they are in (on_modules); until
-			 * then what needs it or a bind waits, the rest starts */
-			g.modload.pid = pid;
-			g.modload_tl = tl;
-			supervise_hold_host(true);
-			return;
-		}
-		log_warn("modules: no loader process (%s): loading them first",
-			 strerror(-pid));
-		timeline_end(tl, kmod_load_list(NULL, cfg->modules) == 0);
+		/* loaded by a child once the cgroups are set up (boot_modules:
+		 * a child left in boxinit's first cgroup would keep cgroup v2
+		 * from enabling controllers there); the network after them.
+		 * No service may run before the sysctls it could be hardened
+		 * by: those that exist already are written now */
+		g.modules_later = true;
+		net_host_sysctls_early(cfg);
+		return;
 	}
 	boot_network(cfg);
 }
 
 static void watchdog_check(const struct config *cfg);
 
-/* The boot's modules are loaded (the child has exited): the watchdog if
- * it waited for them, the machine's network, then the services that
- * waited for it. */
+/* The boot's modules are in: the watchdog if it waited for them, the
+ * machine's network, the tables watched. */
+static void modules_in(const struct config *cfg)
+{
+	g.modules_later = false;
+	if (g.watchdog_later && cfg->watchdog) {
+		g.watchdog_later = false;
+		watchdog_check(cfg);
+	}
+	if (supervise_stopping())
+		return;
+	boot_network(cfg);
+	net_watch(supervise_config);
+}
+
+/* The child loading the modules has exited: what modules_in() does, then
+ * the services that waited for it. */
 static void on_modules(struct loop_child *c, int wstatus)
 {
+	const struct config *cfg = supervise_config() ? supervise_config() : g.boot_cfg;
 	int r = kmod_bg_finish(g.modload_fd, wstatus);
 
 	c->pid = 0;
 	g.modload_fd = -1;
 	timeline_end(g.modload_tl, r == 0);
-	if (g.watchdog_later && supervise_config()->watchdog) {
-		g.watchdog_later = false;
-		watchdog_check(supervise_config());
-	}
-	if (supervise_stopping())
-		return;
-	boot_network(supervise_config());
-	net_watch(supervise_config);
+	modules_in(cfg);
 	supervise_hold_host(false);
+}
+
+/* 4c. The boot's modules, loaded by a child while the loop runs and the
+ * services that need none start; with no child, here and now. */
+static void boot_modules(const struct config *cfg)
+{
+	int tl = timeline_begin(TL_STEP, "modules");
+	pid_t pid = kmod_bg_start(cfg->modules, &g.modload_fd);
+
+	if (pid > 0) {
+		g.modload.pid = pid;
+		g.modload.fn = on_modules;
+		g.modload_tl = tl;
+		loop_child_watch(&g.modload);
+		supervise_hold_host(true);
+		return;
+	}
+	log_warn("modules: no loader process (%s): loading them first", strerror(-pid));
+	timeline_end(tl, kmod_load_list(NULL, cfg->modules) == 0);
+	modules_in(cfg);
 }
 
 /* The watchdog, and whether its shutdown timeout leaves the services the
@@ -551,15 +577,11 @@ static bool boot_loop(const struct config *cfg, const struct cli *o)
 		log_err("watch signalfd: %s", strerror(errno));
 	/* boxinit's tables, rebuilt from the configuration in force when
 	 * others break them (with modules still loading: once they are) */
-	if (g.modload.pid > 0) {
-		g.modload.fn = on_modules;
-		loop_child_watch(&g.modload);
-	} else {
+	if (!g.modules_later)
 		net_watch(supervise_config);
-	}
 	/* a watchdog whose driver may be one of the modules: armed once
 	 * they are in (on_modules) */
-	if (cfg->watchdog && g.modload.pid > 0 && access(cfg->watchdog, F_OK) < 0)
+	if (cfg->watchdog && g.modules_later && access(cfg->watchdog, F_OK) < 0)
 		g.watchdog_later = true;
 	else if (cfg->watchdog)
 		watchdog_check(cfg);
@@ -600,6 +622,9 @@ static void boot_services(struct config *cfg, const char *fatal)
 		log_err("supervise: out of memory");
 	supervise_on_failure(failure_action);
 	supervise_on_boot_ready(boot_ready);
+	g.boot_cfg = cfg;
+	if (g.modules_later)
+		boot_modules(cfg);
 	tl = timeline_begin(TL_STEP, "start services");
 	supervise_start_all();
 	timeline_end(tl, true);

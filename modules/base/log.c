@@ -75,6 +75,11 @@ bool log_pending(void)
 	return lg.len > 0;
 }
 
+void log_forget(void)
+{
+	lg.head = lg.len = 0;
+}
+
 /* Append to the ring; the caller checked that it fits. */
 static void ring_put(const char *p, size_t n)
 {

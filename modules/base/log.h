@@ -114,6 +114,10 @@ bool log_flush(void);
 /* log_pending - true while the ring holds unwritten bytes. */
 bool log_pending(void);
 
+/* log_forget - in a forked child: drop what the ring holds (the parent's
+ * queued bytes, which the parent writes itself). */
+void log_forget(void);
+
 /*
  * log_drain - at shutdown: wait up to @timeout_ms for the console to take
  * everything queued (poll(2) on the fd).

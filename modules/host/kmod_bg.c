@@ -18,7 +18,10 @@
 static void __attribute__((noreturn)) child(char *const *names, int fd)
 {
 	size_t first = timeline_count();
-	int failed = kmod_load_list(NULL, names);
+	int failed;
+
+	log_forget();           /* PID 1's queued console bytes are PID 1's */
+	failed = kmod_load_list(NULL, names);
 
 	for (size_t i = first; i < timeline_count(); i++) {
 		const struct tl_entry *e = timeline_get(i);

@@ -53,6 +53,16 @@
 int net_host_setup(const struct config *cfg);
 
 /*
+ * net_host_sysctls_early - at boot, while the modules still load (before
+ * net_host_setup() and before any service runs): the sysctl.* keys of
+ * @cfg whose /proc/sys file exists already are written (remembered, as
+ * net_host_setup() does, to be given back at exit); the others (a
+ * module's, net.bridge.*) wait for net_host_setup(), which writes them
+ * all. Returns the number of failures; each one is logged.
+ */
+int net_host_sysctls_early(const struct config *cfg);
+
+/*
  * net_host_apply - at a reload, before the services follow @cfg: what
  * net_host_setup() does, as changes against what is in place: a sysctl.*
  * key gone from the config gets back the value it had before boxinit

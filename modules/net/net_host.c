@@ -252,6 +252,16 @@ static int apply_sysctls(const struct config *cfg)
 	return fail;
 }
 
+int net_host_sysctls_early(const struct config *cfg)
+{
+	int fail = 0;
+
+	for (size_t i = 0; i < cfg->nsysctl; i++)
+		if (net_sysctl_exists(cfg->sysctl[i].key))
+			fail += net_sysctl_set(cfg->sysctl[i].key, cfg->sysctl[i].value) < 0;
+	return fail;
+}
+
 int net_host_apply(const struct config *cfg)
 {
 	struct err e;

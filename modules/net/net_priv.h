@@ -31,6 +31,9 @@ int net_sysctl_write(const char *key, const char *val);
  */
 int net_sysctl_set(const char *key, const char *val);
 
+/* net_sysctl_exists - @key's file is in /proc/sys now (a module may add it). */
+bool net_sysctl_exists(const char *key);
+
 /* net_sysctl_is_set - boxinit set @key with net_sysctl_set() (not given back). */
 bool net_sysctl_is_set(const char *key);
 

@@ -101,6 +101,13 @@ int net_sysctl_set(const char *key, const char *val)
 	return net_sysctl_write(key, val);
 }
 
+bool net_sysctl_exists(const char *key)
+{
+	char path[256];
+
+	return path_of(key, path) == 0 && access(path, F_OK) == 0;
+}
+
 bool net_sysctl_is_set(const char *key)
 {
 	return find(key) != NULL;

@@ -359,24 +359,32 @@ service.talk.exec = /bin/sh -c "echo hello; exec sleep 1000"
 def test_services_without_network_start_while_modules_load(sandbox, tmp_path):
     """The modules load in a child: meanwhile a service with net = none and
     no bind starts, one with net = host waits, the boot is not ready, and a
-    watchdog whose device is missing waits for them too. The module's file
-    is a named pipe, so its load waits for the test."""
+    watchdog whose device is missing waits for them too; the sysctls come
+    before any service, and a reload leaves the network to the end of the
+    loading. The module's file is a named pipe, so its load waits for the
+    test."""
     rel = os.uname().release
     ko = f"lib/modules/{rel}/kernel/slowmod.ko"
     b = sandbox("""
 modules = slowmod
-service.quick.exec = /bin/sh -c "echo QUICK; exec sleep 1000"
+sysctl.kernel.domainname = early
+service.quick.exec = /bin/sh -c "echo QUICK $(cat /proc/sys/kernel/domainname); exec sleep 1000"
 service.web.exec = /bin/sh -c "echo WEB; exec sleep 1000"
 service.web.net = host
 watchdog = /wd
 """, files={f"lib/modules/{rel}/modules.dep": "kernel/slowmod.ko:\n", ko: FIFO})
     # quick runs: the boot is past its watchdog check and in the loop; the
-    # loader cannot be done, as nothing has opened the pipe for writing yet
-    b.out.wait_for("quick: QUICK")
+    # loader cannot be done, as nothing has opened the pipe for writing yet.
+    # The sysctls came first: a service runs under the ones it may rely on
+    b.out.wait_for("quick: QUICK early")
     text = b.out.text()
     assert "boxinit: watchdog:" not in text, text
     assert "web: WEB" not in text and "boxinit: web: started" not in text, text
     assert "boxinit: ready:" not in text, text
+    # a reload meanwhile leaves the network to the end of the loading
+    b.signal(signal.SIGHUP)
+    b.out.wait_for("boxinit: SIGHUP: reloading the configuration")
+    b.out.wait_for("boxinit: reload: 0 added, 0 changed, 0 removed, 2 unchanged")
     # the watchdog's device is missing until its module is in: here it
     # appears while the module loads, and is armed once the load is over
     wd = tmp_path / "root0" / "wd"
@@ -398,3 +406,5 @@ watchdog = /wd
     b.out.wait_for("boxinit: ready: 2 services started")
     b.out.wait_for("boxinit: watchdog: /wd")
     wait_until(lambda: wd.stat().st_size > 0, what="a pet of the watchdog")
+    # the loader was born in boxinit's own cgroup: no controller was lost
+    assert "without those limits" not in b.out.text(), b.out.text()
