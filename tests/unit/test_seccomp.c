@@ -11,9 +11,11 @@
 #include <setjmp.h>
 #include <signal.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/mount.h>
 #include <sys/personality.h>
 #include <sys/prctl.h>
@@ -22,6 +24,8 @@
 #include <time.h>
 #include <unistd.h>
 #include <cmocka.h>
+#include <linux/audit.h>
+#include <linux/seccomp.h>
 
 #include "seccomp.h"
 
@@ -203,6 +207,148 @@ static void test_other_abis(void **state)
 #endif
 }
 
+/* ---- the program itself, run by an interpreter, against the policy ---- */
+
+#ifdef __x86_64__
+/* The policy as seccomp.h states it, independently of seccomp.c's tables:
+ * number, the capabilities that lift it, what the call gets. */
+enum { EP, NOSYS, SOCK, CLON, UNSH, PERS };
+#define ADMIN (1ull << 21)
+static const struct { long nr; uint64_t unless; int kind; } policy[] = {
+	{ SYS_keyctl, 0, EP }, { SYS_add_key, 0, EP }, { SYS_request_key, 0, EP },
+	{ SYS_userfaultfd, 0, EP }, { SYS_io_uring_setup, 0, EP },
+	{ SYS_io_uring_enter, 0, EP }, { SYS_io_uring_register, 0, EP },
+	{ SYS_uselib, 0, EP }, { SYS_nfsservctl, 0, EP }, { SYS__sysctl, 0, EP },
+	{ SYS_lookup_dcookie, 0, EP }, { SYS_socket, 0, SOCK }, { SYS_personality, 0, PERS },
+	{ SYS_mount, ADMIN, EP }, { SYS_umount2, ADMIN, EP }, { SYS_pivot_root, ADMIN, EP },
+	{ SYS_setns, ADMIN, EP }, { SYS_swapon, ADMIN, EP }, { SYS_swapoff, ADMIN, EP },
+	{ SYS_quotactl, ADMIN, EP }, { SYS_quotactl_fd, ADMIN, EP },
+	{ SYS_open_tree, ADMIN, EP }, { SYS_move_mount, ADMIN, EP }, { SYS_fsopen, ADMIN, EP },
+	{ SYS_fsconfig, ADMIN, EP }, { SYS_fsmount, ADMIN, EP }, { SYS_fspick, ADMIN, EP },
+	{ SYS_mount_setattr, ADMIN, EP },
+	{ SYS_clone, ADMIN, CLON }, { SYS_unshare, ADMIN, UNSH }, { SYS_clone3, ADMIN, NOSYS },
+	{ SYS_bpf, ADMIN | (1ull << 39), EP }, { SYS_perf_event_open, ADMIN | (1ull << 38), EP },
+	{ SYS_kexec_load, 1ull << 22, EP }, { SYS_reboot, 1ull << 22, EP },
+	{ SYS_kexec_file_load, 1ull << 22, EP },
+	{ SYS_init_module, 1ull << 16, EP }, { SYS_finit_module, 1ull << 16, EP },
+	{ SYS_delete_module, 1ull << 16, EP },
+	{ SYS_iopl, 1ull << 17, EP }, { SYS_ioperm, 1ull << 17, EP },
+	{ SYS_acct, 1ull << 20, EP },
+	{ SYS_settimeofday, SYS_TIME, EP }, { SYS_clock_settime, SYS_TIME, EP },
+	{ SYS_clock_adjtime, SYS_TIME, EP },
+	{ SYS_syslog, 1ull << 34, EP },
+	{ SYS_open_by_handle_at, 1ull << 2, EP }, { SYS_name_to_handle_at, 1ull << 2, EP },
+};
+
+#define NS_ALL (CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWUSER | \
+		CLONE_NEWPID | CLONE_NEWNET | CLONE_NEWCGROUP)
+#define R_EPERM  (SECCOMP_RET_ERRNO | EPERM)
+#define R_ENOSYS (SECCOMP_RET_ERRNO | ENOSYS)
+
+static uint32_t expected(uint64_t caps, const struct seccomp_data *d)
+{
+	uint32_t a0 = (uint32_t)d->args[0];
+
+	if (d->arch != AUDIT_ARCH_X86_64)
+		return SECCOMP_RET_KILL_PROCESS;
+	if (d->nr >= 0x40000000)
+		return R_EPERM;
+	for (size_t i = 0; i < sizeof(policy) / sizeof(policy[0]); i++) {
+		if (policy[i].nr != d->nr || (policy[i].unless & caps))
+			continue;
+		switch (policy[i].kind) {
+		case EP: return R_EPERM;
+		case NOSYS: return R_ENOSYS;
+		case SOCK: return a0 == 38 || a0 == 40 ? R_EPERM : SECCOMP_RET_ALLOW;
+		case CLON: return a0 & NS_ALL ? R_EPERM : SECCOMP_RET_ALLOW;
+		case UNSH: return a0 & (NS_ALL | 0x80) ? R_EPERM : SECCOMP_RET_ALLOW;
+		case PERS: return a0 == 0xffffffff || !(a0 & ~0x20008u) ? SECCOMP_RET_ALLOW : R_EPERM;
+		}
+	}
+	return SECCOMP_RET_ALLOW;
+}
+
+/* Classic BPF as seccomp runs it (the subset the filter uses); *@steps
+ * counts the instructions run. Fails the test on anything else. */
+static uint32_t interpret(const struct sock_filter *f, size_t n, const struct seccomp_data *d,
+			  unsigned *steps)
+{
+	uint32_t a = 0;
+
+	for (size_t pc = 0; ; pc++) {
+		const struct sock_filter *i;
+		bool t = false;
+
+		assert_true(pc < n);
+		i = &f[pc];
+		++*steps;
+		switch (i->code) {
+		case BPF_LD | BPF_W | BPF_ABS:
+			assert_true(i->k + 4 <= sizeof(*d) && i->k % 4 == 0);
+			memcpy(&a, (const char *)d + i->k, 4);
+			continue;
+		case BPF_RET | BPF_K:
+			return i->k;
+		case BPF_JMP | BPF_JA:
+			pc += i->k;
+			continue;
+		case BPF_JMP | BPF_JEQ | BPF_K: t = a == i->k; break;
+		case BPF_JMP | BPF_JGE | BPF_K: t = a >= i->k; break;
+		case BPF_JMP | BPF_JSET | BPF_K: t = (a & i->k) != 0; break;
+		default:
+			fail_msg("instruction %zu: code 0x%x", pc, i->code);
+		}
+		pc += t ? i->jt : i->jf;
+	}
+}
+
+/* Every number (and the x32 and foreign-ABI ones) with arguments on both
+ * sides of each check, for no capability, the default set, all, and each
+ * one alone: the program says what the policy says. And it says it in a
+ * few steps: the kernel runs it for every number when it is installed
+ * (to cache the ones always allowed), which a list made the dear part of
+ * a start. */
+static void test_program_is_the_policy(void **state)
+{
+	static const uint64_t args[] = {
+		0, 38, 40, 1, 0x100000026ull, 0x0008, 0x20000, 0x20008, 0x40000, 0xffffffff,
+		CLONE_NEWNS, CLONE_NEWUSER, CLONE_NEWNET, CLONE_NEWCGROUP, CLONE_NEWPID,
+		CLONE_NEWIPC, CLONE_NEWUTS, 0x80, CLONE_FILES | SIGCHLD,
+	};
+	struct sock_filter f[SECCOMP_MAX_INSNS];
+	unsigned most = 0;
+
+	for (int c = -3; c <= 40; c++) {
+		uint64_t caps = c == -3 ? 0 : c == -2 ? DFLT_CAPS : c == -1 ? ALL_CAPS : 1ull << c;
+		size_t n = seccomp_build(caps, f);
+
+		assert_true(n > 0 && n <= SECCOMP_MAX_INSNS);
+		for (uint32_t nr = 0; nr < 1100; nr++) {
+			for (size_t k = 0; k < sizeof(args) / sizeof(args[0]); k++) {
+				struct seccomp_data d = { .nr = (int)nr, .arch = AUDIT_ARCH_X86_64 };
+				unsigned steps = 0;
+
+				d.args[0] = args[k];
+				if (nr >= 1000)
+					d.nr = (int)(0x40000000u + nr - 1000);      /* x32 */
+				assert_int_equal(interpret(f, n, &d, &steps), expected(caps, &d));
+				if (steps > most)
+					most = steps;
+				d.arch = AUDIT_ARCH_I386;
+				steps = 0;
+				assert_int_equal(interpret(f, n, &d, &steps), SECCOMP_RET_KILL_PROCESS);
+			}
+		}
+	}
+	assert_true(most <= 24);
+}
+#else
+static void test_program_is_the_policy(void **state)
+{
+	skip();         /* the policy table above is x86_64's */
+}
+#endif
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -213,6 +359,7 @@ int main(void)
 		cmocka_unit_test(test_no_user_namespace),
 		cmocka_unit_test(test_socket_families),
 		cmocka_unit_test(test_other_abis),
+		cmocka_unit_test(test_program_is_the_policy),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,10 +1,13 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * seccomp: the default filter, see seccomp.h. The program is the
- * concatenation of the fragments below, each fixed at compile time and
- * self-contained (its jumps stay inside it; a fragment that loads an
- * argument ends in a return), so that a group a service's capabilities
- * allow is simply left out. Follows seccomp(2) and
+ * seccomp: the default filter, see seccomp.h. The system calls the
+ * filter handles are listed in groups below (a group a service's
+ * capabilities allow is left out); the program checks the architecture,
+ * then searches the listed numbers as a binary tree (a few instructions
+ * for any number, where a list took a hundred: the kernel walks the
+ * filter for every system call number when it installs it, to cache
+ * those it always allows, and that walk was most of a start's cost of
+ * the filter). Follows seccomp(2) and
  * Documentation/userspace-api/seccomp_filter.rst: struct seccomp_data,
  * SECCOMP_RET_* actions; numbers from <sys/syscall.h>.
  */
@@ -64,9 +67,21 @@
 #define RET(v)    BPF_STMT(BPF_RET | BPF_K, (v))
 #define ERRNO(e)  RET(SECCOMP_RET_ERRNO | ((e) & SECCOMP_RET_DATA))
 #define ALLOW     RET(SECCOMP_RET_ALLOW)
-/* two instructions: this system call (in A) fails with EPERM */
-#define DENY(name) \
-	BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_##name, 0, 1), ERRNO(EPERM)
+
+/* socket(2) families refused whatever the capabilities */
+#define SC_AF_ALG   38
+#define SC_AF_VSOCK 40
+/* What a listed system call gets: EPERM or ENOSYS, or a check of its
+ * first argument (the code of each is in action()). */
+enum sc_kind { K_EPERM, K_ENOSYS, K_SOCKET, K_CLONE, K_UNSHARE, K_PERSONALITY };
+
+struct sc_rule {
+	uint32_t nr;
+	uint8_t kind;
+};
+
+#define R(name, kind) { __NR_##name, kind }
+#define D(name) R(name, K_EPERM)
 
 /* the architecture, then A = the system call number */
 static const struct sock_filter head[] = {
@@ -80,153 +95,206 @@ static const struct sock_filter head[] = {
 #endif
 };
 
-static const struct sock_filter always[] = {
-	DENY(keyctl), DENY(add_key), DENY(request_key), DENY(userfaultfd),
+static const struct sc_rule always[] = {
+	D(keyctl), D(add_key), D(request_key), D(userfaultfd),
 #ifdef __NR_io_uring_setup
-	DENY(io_uring_setup), DENY(io_uring_enter), DENY(io_uring_register),
+	D(io_uring_setup), D(io_uring_enter), D(io_uring_register),
 #endif
 #ifdef __NR_uselib
-	DENY(uselib),
+	D(uselib),
 #endif
 #ifdef __NR_nfsservctl
-	DENY(nfsservctl),
+	D(nfsservctl),
 #endif
 #ifdef __NR__sysctl
-	DENY(_sysctl),
+	D(_sysctl),
 #endif
 #ifdef __NR_lookup_dcookie
-	DENY(lookup_dcookie),
+	D(lookup_dcookie),
 #endif
+	/* socket(2) of two families, whatever the capabilities (as Docker's
+	 * default profile): AF_ALG, AF_VSOCK */
+	R(socket, K_SOCKET),
+	/* personality(2) only with the usual personas */
+	R(personality, K_PERSONALITY),
 };
 
-/* socket(2) of two families, whatever the capabilities (as Docker's
- * profile): AF_ALG, the kernel's crypto API, a large attack surface
- * (CVE-2026-31431 wrote into the page cache of read-only files), and
- * AF_VSOCK, which no network namespace confines: it reaches the
- * hypervisor's host and the machine's own vsock listeners. The family is
- * an int: its low 32 bits are what the kernel reads. */
-#define SC_AF_ALG   38
-#define SC_AF_VSOCK 40
-static const struct sock_filter sockets[] = {
-	BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_socket, 0, 5),
-	LOAD(ARG0_LO),
-	BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SC_AF_ALG, 2, 0),
-	BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SC_AF_VSOCK, 1, 0),
-	ALLOW,
-	ERRNO(EPERM),
-};
-
-static const struct sock_filter mounts[] = {
-	DENY(mount), DENY(umount2), DENY(pivot_root), DENY(setns),
-	DENY(swapon), DENY(swapoff), DENY(quotactl),
+static const struct sc_rule mounts[] = {
+	D(mount), D(umount2), D(pivot_root), D(setns),
+	D(swapon), D(swapoff), D(quotactl),
 #ifdef __NR_umount
-	DENY(umount),
+	D(umount),
 #endif
 #ifdef __NR_quotactl_fd
-	DENY(quotactl_fd),
+	D(quotactl_fd),
 #endif
 #ifdef __NR_open_tree
-	DENY(open_tree), DENY(move_mount), DENY(fsopen), DENY(fsconfig),
-	DENY(fsmount), DENY(fspick),
+	D(open_tree), D(move_mount), D(fsopen), D(fsconfig),
+	D(fsmount), D(fspick),
 #endif
 #ifdef __NR_mount_setattr
-	DENY(mount_setattr),
+	D(mount_setattr),
 #endif
 };
 
 /* no new namespace, above all no user namespace: clone3's flags are in
- * memory the filter cannot read, so clone3 says ENOSYS (libcs use clone) */
-static const struct sock_filter namespaces[] = {
-	BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_clone, 0, 4),
-	LOAD(ARG0_LO),
-	BPF_JUMP(BPF_JMP | BPF_JSET | BPF_K, NS_FLAGS, 0, 1),
-	ERRNO(EPERM),
-	ALLOW,
-	BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_unshare, 0, 4),
-	LOAD(ARG0_LO),
-	BPF_JUMP(BPF_JMP | BPF_JSET | BPF_K, NS_FLAGS | CLONE_NEWTIME, 0, 1),
-	ERRNO(EPERM),
-	ALLOW,
+ * memory the filter cannot read, so clone3 says ENOSYS (C libraries then
+ * use clone) */
+static const struct sc_rule namespaces[] = {
+	R(clone, K_CLONE), R(unshare, K_UNSHARE),
 #ifdef __NR_clone3
-	BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_clone3, 0, 1),
-	ERRNO(ENOSYS),
+	R(clone3, K_ENOSYS),
 #endif
 };
 
-static const struct sock_filter bpf_group[] = { DENY(bpf) };
-static const struct sock_filter perf_group[] = { DENY(perf_event_open) };
-static const struct sock_filter boot_group[] = {
-	DENY(kexec_load), DENY(reboot),
+static const struct sc_rule bpf_group[] = { D(bpf) };
+static const struct sc_rule perf_group[] = { D(perf_event_open) };
+static const struct sc_rule boot_group[] = {
+	D(kexec_load), D(reboot),
 #ifdef __NR_kexec_file_load
-	DENY(kexec_file_load),
+	D(kexec_file_load),
 #endif
 };
-static const struct sock_filter module_group[] = {
-	DENY(init_module), DENY(finit_module), DENY(delete_module),
+static const struct sc_rule module_group[] = {
+	D(init_module), D(finit_module), D(delete_module),
 };
-static const struct sock_filter rawio_group[] = {
 #ifdef __NR_iopl
-	DENY(iopl), DENY(ioperm),
+static const struct sc_rule rawio_group[] = { D(iopl), D(ioperm) };
 #endif
-};
-static const struct sock_filter pacct_group[] = { DENY(acct) };
-static const struct sock_filter time_group[] = {
-	DENY(settimeofday), DENY(clock_settime), DENY(clock_adjtime),
+static const struct sc_rule pacct_group[] = { D(acct) };
+static const struct sc_rule time_group[] = {
+	D(settimeofday), D(clock_settime), D(clock_adjtime),
 #ifdef __NR_stime
-	DENY(stime),
+	D(stime),
 #endif
 };
-static const struct sock_filter syslog_group[] = { DENY(syslog) };
-static const struct sock_filter handle_group[] = {
-	DENY(open_by_handle_at), DENY(name_to_handle_at),
+static const struct sc_rule syslog_group[] = { D(syslog) };
+static const struct sc_rule handle_group[] = {
+	D(open_by_handle_at), D(name_to_handle_at),
 };
 
-/* last: personality(2) only with the usual personas, then allow */
-static const struct sock_filter tail[] = {
-	BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_personality, 0, 5),
-	LOAD(ARG0_LO),
-	BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 0xffffffff, 1, 0), /* the query */
-	/* PER_LINUX (0), PER_LINUX32 (0x8), UNAME26 (0x20000), both */
-	BPF_JUMP(BPF_JMP | BPF_JSET | BPF_K, ~0x20008u, 1, 0),
-	ALLOW,
-	ERRNO(EPERM),
-	ALLOW,
-};
+#define GROUP(a, unless) { a, ARRAY_SIZE(a), unless }
 
-#define FRAG(a, unless) { a, ARRAY_SIZE(a), unless }
-
-/* in order; a fragment is left out when the caps hold one of @unless */
-static const struct fragment {
-	const struct sock_filter *code;
-	size_t len;
+/* a group is left out when the caps hold one of @unless */
+static const struct group {
+	const struct sc_rule *rules;
+	size_t n;
 	uint64_t unless;
-} fragments[] = {
-	FRAG(head, 0), FRAG(always, 0), FRAG(sockets, 0),
-	FRAG(mounts, C_SYS_ADMIN), FRAG(namespaces, C_SYS_ADMIN),
-	FRAG(bpf_group, C_SYS_ADMIN | C_BPF),
-	FRAG(perf_group, C_SYS_ADMIN | C_PERFMON),
-	FRAG(boot_group, C_SYS_BOOT), FRAG(module_group, C_SYS_MODULE),
-	FRAG(rawio_group, C_SYS_RAWIO), FRAG(pacct_group, C_SYS_PACCT),
-	FRAG(time_group, C_SYS_TIME), FRAG(syslog_group, C_SYSLOG),
-	FRAG(handle_group, C_DAC_READ_SEARCH),
-	FRAG(tail, 0),
+} groups[] = {
+	GROUP(always, 0),
+	GROUP(mounts, C_SYS_ADMIN), GROUP(namespaces, C_SYS_ADMIN),
+	GROUP(bpf_group, C_SYS_ADMIN | C_BPF),
+	GROUP(perf_group, C_SYS_ADMIN | C_PERFMON),
+	GROUP(boot_group, C_SYS_BOOT), GROUP(module_group, C_SYS_MODULE),
+#ifdef __NR_iopl
+	GROUP(rawio_group, C_SYS_RAWIO),
+#endif
+	GROUP(pacct_group, C_SYS_PACCT),
+	GROUP(time_group, C_SYS_TIME), GROUP(syslog_group, C_SYSLOG),
+	GROUP(handle_group, C_DAC_READ_SEARCH),
 };
+
+#define SC_RULES_MAX 96
+#define SC_LEAF      4          /* a linear run of at most this many */
+
+/* The code for @kind at @p (A holds the number; each ends in a return).
+ * Returns its length. */
+static size_t action(uint8_t kind, struct sock_filter *p)
+{
+	size_t k = 0;
+
+	switch (kind) {
+	case K_ENOSYS:
+		p[k++] = (struct sock_filter)ERRNO(ENOSYS);
+		break;
+	case K_SOCKET:
+		p[k++] = (struct sock_filter)LOAD(ARG0_LO);
+		p[k++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SC_AF_ALG, 2, 0);
+		p[k++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SC_AF_VSOCK, 1, 0);
+		p[k++] = (struct sock_filter)ALLOW;
+		p[k++] = (struct sock_filter)ERRNO(EPERM);
+		break;
+	case K_CLONE:
+	case K_UNSHARE:
+		p[k++] = (struct sock_filter)LOAD(ARG0_LO);
+		p[k++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JSET | BPF_K, kind == K_CLONE ?
+						      NS_FLAGS : NS_FLAGS | CLONE_NEWTIME, 0, 1);
+		p[k++] = (struct sock_filter)ERRNO(EPERM);
+		p[k++] = (struct sock_filter)ALLOW;
+		break;
+	case K_PERSONALITY:
+		p[k++] = (struct sock_filter)LOAD(ARG0_LO);
+		p[k++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 0xffffffff, 1, 0);
+		/* PER_LINUX (0), PER_LINUX32 (0x8), UNAME26 (0x20000), both */
+		p[k++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JSET | BPF_K, ~0x20008u, 1, 0);
+		p[k++] = (struct sock_filter)ALLOW;
+		p[k++] = (struct sock_filter)ERRNO(EPERM);
+		break;
+	default:
+		p[k++] = (struct sock_filter)ERRNO(EPERM);
+	}
+	return k;
+}
+
+/* The rules @r[0..@n) (sorted by number) as a search tree at @p, @room
+ * instructions there: a JGE splits a long run in halves, a short run is
+ * one JEQ per rule, then allow. Every path ends in a return, every jump
+ * is forward (their 8 bits are enough: a program is under 256). Returns
+ * the length, or 0 when it does not fit. */
+static size_t tree(const struct sc_rule *r, size_t n, struct sock_filter *p, size_t room)
+{
+	struct sock_filter act[8];
+	size_t k = 0, m, left, right;
+
+	if (n <= SC_LEAF) {
+		for (size_t i = 0; i < n; i++) {
+			size_t a = action(r[i].kind, act);
+
+			if (k + 1 + a > room)
+				return 0;
+			p[k++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, r[i].nr,
+							      0, (uint8_t)a);
+			memcpy(p + k, act, a * sizeof(*act));
+			k += a;
+		}
+		if (k + 1 > room)
+			return 0;
+		p[k++] = (struct sock_filter)ALLOW;
+		return k;
+	}
+	m = n / 2;
+	if (room < 1 || !(left = tree(r, m, p + 1, room - 1)) || left > 255 ||
+	    !(right = tree(r + m, n - m, p + 1 + left, room - 1 - left)))
+		return 0;
+	p[0] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JGE | BPF_K, r[m].nr, (uint8_t)left, 0);
+	return 1 + left + right;
+}
 
 size_t seccomp_build(uint64_t caps, struct sock_filter *buf)
 {
-	size_t n = 0;
+	struct sc_rule r[SC_RULES_MAX];
+	size_t n = 0, t;
 
-	for (size_t i = 0; i < ARRAY_SIZE(fragments); i++) {
-		const struct fragment *f = &fragments[i];
-
-		if (f->unless & caps)
+	for (size_t g = 0; g < ARRAY_SIZE(groups); g++) {
+		if (groups[g].unless & caps)
 			continue;
-		if (n + f->len > SECCOMP_MAX_INSNS)
-			return 0;       /* cannot happen: the tables are fixed */
-		memcpy(buf + n, f->code, f->len * sizeof(*buf));
-		n += f->len;
+		for (size_t i = 0; i < groups[g].n; i++) {
+			struct sc_rule x = groups[g].rules[i];
+			size_t j = n;
+
+			if (n == SC_RULES_MAX)
+				return 0;       /* cannot happen: the tables are fixed */
+			while (j > 0 && r[j - 1].nr > x.nr) {   /* insertion sort */
+				r[j] = r[j - 1];
+				j--;
+			}
+			r[j] = x;
+			n++;
+		}
 	}
-	return n;
+	memcpy(buf, head, sizeof(head));
+	t = tree(r, n, buf + ARRAY_SIZE(head), SECCOMP_MAX_INSNS - ARRAY_SIZE(head));
+	return t ? ARRAY_SIZE(head) + t : 0;
 }
 
 #else /* !SC_ARCH */
