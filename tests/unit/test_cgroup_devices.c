@@ -204,6 +204,29 @@ static int child(void)
 	return bits;
 }
 
+/* The test's v2 cgroup made (skip() where it cannot be), the default
+ * rules into *@r, their program attached to it (skip() without
+ * CONFIG_CGROUP_BPF or the right to use it). Returns the rule count. */
+static int attached_or_skip(struct cgdev_rule **r)
+{
+	int n, e;
+
+	if (geteuid() != 0 || v2_dir(cg, sizeof(cg)) < 0 || mkdir(cg, 0755) < 0) {
+		cg[0] = '\0';
+		skip();
+	}
+	n = cgdev_rules(&conf, r);
+	assert_int_equal(n, CGDEV_FIXED);
+	e = cgdev_bpf_attach(cg, *r, (size_t)n);
+	if (e == -ENOSYS || e == -EPERM || e == -EINVAL) {
+		free(*r);
+		*r = NULL;
+		skip();         /* no CONFIG_CGROUP_BPF, or not allowed here */
+	}
+	assert_int_equal(e, 0);
+	return n;
+}
+
 static void test_kernel_enforces_the_program(void **state)
 {
 	struct cgdev_rule *r = NULL;
@@ -211,18 +234,7 @@ static void test_kernel_enforces_the_program(void **state)
 	int n, e, ws, fd;
 	pid_t pid;
 
-	if (geteuid() != 0 || v2_dir(cg, sizeof(cg)) < 0 || mkdir(cg, 0755) < 0) {
-		cg[0] = '\0';
-		skip();
-	}
-	n = cgdev_rules(&conf, &r);
-	assert_int_equal(n, CGDEV_FIXED);
-	e = cgdev_bpf_attach(cg, r, (size_t)n);
-	if (e == -ENOSYS || e == -EPERM || e == -EINVAL) {
-		free(r);
-		skip();         /* no CONFIG_CGROUP_BPF, or not allowed here */
-	}
-	assert_int_equal(e, 0);
+	n = attached_or_skip(&r);
 	e = cgdev_bpf_attach(cg, r, (size_t)n);     /* a restart replaces it */
 	free(r);
 	assert_int_equal(e, 0);
@@ -268,25 +280,10 @@ static void test_program_loaded_once_per_policy(void **state)
 {
 	struct cgdev_rule *r = NULL;
 	uint32_t first;
-	int n, e;
+	int n = attached_or_skip(&r);
 
-	if (geteuid() != 0 || v2_dir(cg, sizeof(cg)) < 0 || mkdir(cg, 0755) < 0) {
-		cg[0] = '\0';
-		skip();
-	}
 	snprintf(cg2, sizeof(cg2), "%s-b", cg);
-	if (mkdir(cg2, 0755) < 0) {
-		cg2[0] = '\0';
-		skip();
-	}
-	n = cgdev_rules(&conf, &r);
-	assert_int_equal(n, CGDEV_FIXED);
-	e = cgdev_bpf_attach(cg, r, (size_t)n);
-	if (e == -ENOSYS || e == -EPERM || e == -EINVAL) {
-		free(r);
-		skip();
-	}
-	assert_int_equal(e, 0);
+	assert_int_equal(mkdir(cg2, 0755), 0);
 	first = attached_id(cg);
 	assert_int_equal(cgdev_bpf_attach(cg2, r, (size_t)n), 0);
 	assert_int_equal(attached_id(cg2), first);
