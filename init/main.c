@@ -5,9 +5,9 @@
  * Read top to bottom, this file is the life of the machine:
  *   1. mount the API filesystems, open the console         (boot.c, mount.c)
  *   2. read the config: file + kernel command line          (config*.c)
- *   3. hostname, loopback, the machine's network            (boot.c, link.c, net*.c)
+ *   3. hostname, loopback, the machine's network            (host.c, link.c, net*.c)
  *   4. cgroups, control socket, the kernel modules (in a    (cgroup.c, control.c,
- *      child, while 5 goes on: the network after them),      kmod_bg.c,
+ *      child, while 5 goes on: the network after them),      host.c, kmod_bg.c,
  *      start the services                                     supervise.c)
  *   5. the event loop: signals, child exits, timers, I/O    (loop.c)
  *   6. shutdown: stop services, kill, sync, unmount, reboot (shutdown.c)
@@ -36,9 +36,7 @@
 #include "container.h"
 #include "control.h"
 #include "err.h"
-#include "kmod.h"
-#include "kmod_bg.h"
-#include "link.h"
+#include "host.h"
 #include "log.h"
 #include "loop.h"
 #include "mount.h"
@@ -53,7 +51,6 @@
 #include "util.h"
 #include "watchdog.h"
 
-#define SHUTDOWN_GRACE_MS 1000u  /* on top of the largest stop_timeout */
 #define RUN_LOG_DIR       "/run/boxinit"
 
 static struct {
@@ -70,13 +67,7 @@ static struct {
 	bool shutdown_killed;           /* SIGKILL sent to what was left */
 	uint64_t t0_us;                 /* boxinit's first instruction (CLOCK_BOOTTIME) */
 	int shutdown_cmd;               /* RB_* for PID 1 */
-	bool modules_later;             /* modules to load, the network after them */
-	struct loop_child modload;      /* the boot's modules, loaded by a child */
-	int modload_fd;                 /* ... its timeline entries */
-	int modload_tl;
-	bool watchdog_later;            /* its device may come with a module */
-	const struct config *boot_cfg;  /* when supervise_init() failed */
-} g = { .sig = { .fd = -1 }, .con = { .fd = -1 }, .modload_fd = -1 };
+} g = { .sig = { .fd = -1 }, .con = { .fd = -1 } };
 
 /* A configuration read the way boot reads it: file, then command line. */
 static struct config *load_config(void)
@@ -157,11 +148,11 @@ static int reload(struct err *e)
 	 * attach to the new bridge address; port forwards follow. While
 	 * the boot's modules load it waits for them (modules_in() builds
 	 * it from the configuration in force then) */
-	if (!g.modules_later)
+	if (!host_modules_pending())
 		net_host_apply(cfg);
 	r = supervise_reload(cfg);              /* owns (or freed) cfg now */
 	if (r < 0) {
-		if (!g.modules_later)
+		if (!host_modules_pending())
 			net_host_apply(supervise_config());     /* back to the one in force */
 		return err_setx(e, r, "reload failed (%s): nothing changed", strerror(-r));
 	}
@@ -454,110 +445,6 @@ static struct config *boot_config(const char **fatal)
 	return cfg;
 }
 
-/* The machine's network: sysctls, bridge, uplinks, NAT (as a supervisor
- * too: removed again at exit). */
-static void boot_network(const struct config *cfg)
-{
-	int tl = timeline_begin(TL_STEP, "network");
-
-	timeline_end(tl, net_host_setup(cfg) == 0);
-}
-
-/* 3. Identity, loopback, the machine's network: now, or after the
- * modules when there are some (boot_modules). */
-static void boot_host(const struct config *cfg)
-{
-	struct err e;
-
-	if (g.pid1) {
-		boot_hostname(cfg->hostname);
-		if (link_loopback_up(&e) < 0) {
-			err_prefix(&e, "bring up lo");
-			err_log(&e, LOG_LV_ERR);
-		}
-	}
-	if (cfg->modules && cfg->modules[0]) {
-		/* loaded by a child once the cgroups are set up (boot_modules:
-		 * a child left in boxinit's first cgroup would keep cgroup v2
-		 * from enabling controllers there); the network after them.
-		 * No service may run before the sysctls it could be hardened
-		 * by: those that exist already are written now */
-		g.modules_later = true;
-		net_host_sysctls_early(cfg);
-		return;
-	}
-	boot_network(cfg);
-}
-
-static void watchdog_check(const struct config *cfg);
-
-/* The boot's modules are in: the watchdog if it waited for them, the
- * machine's network, the tables watched. */
-static void modules_in(const struct config *cfg)
-{
-	g.modules_later = false;
-	if (g.watchdog_later && cfg->watchdog) {
-		g.watchdog_later = false;
-		watchdog_check(cfg);
-	}
-	if (supervise_stopping())
-		return;
-	boot_network(cfg);
-	net_watch(supervise_config);
-}
-
-/* The child loading the modules has exited: what modules_in() does, then
- * the services that waited for it. */
-static void on_modules(struct loop_child *c, int wstatus)
-{
-	const struct config *cfg = supervise_config() ? supervise_config() : g.boot_cfg;
-	int r = kmod_bg_finish(g.modload_fd, wstatus);
-
-	c->pid = 0;
-	g.modload_fd = -1;
-	timeline_end(g.modload_tl, r == 0);
-	modules_in(cfg);
-	supervise_hold_host(false);
-}
-
-/* 4c. The boot's modules, loaded by a child while the loop runs and the
- * services that need none start; with no child, here and now. */
-static void boot_modules(const struct config *cfg)
-{
-	int tl = timeline_begin(TL_STEP, "modules");
-	pid_t pid = kmod_bg_start(cfg->modules, &g.modload_fd);
-
-	if (pid > 0) {
-		g.modload.pid = pid;
-		g.modload.fn = on_modules;
-		g.modload_tl = tl;
-		loop_child_watch(&g.modload);
-		supervise_hold_host(true);
-		return;
-	}
-	log_warn("modules: no loader process (%s): loading them first", strerror(-pid));
-	timeline_end(tl, kmod_load_list(NULL, cfg->modules) == 0);
-	modules_in(cfg);
-}
-
-/* The watchdog, and whether its shutdown timeout leaves the services the
- * time their stop_timeout promises them. */
-static void watchdog_check(const struct config *cfg)
-{
-	uint64_t longest = 0;
-
-	if (watchdog_start(cfg->watchdog, cfg->watchdog_timeout_ms / 1000) < 0)
-		return;
-	for (size_t i = 0; i < cfg->nsvcs; i++)
-		if (cfg->svcs[i].stop_timeout_ms > longest)
-			longest = cfg->svcs[i].stop_timeout_ms;
-	if (cfg->watchdog_shutdown_timeout_ms < longest + 2 * SHUTDOWN_GRACE_MS)
-		log_warn("watchdog_shutdown_timeout = %u s is shorter than the longest "
-			 "stop_timeout (%llu ms) and the shutdown's grace: a slow stop "
-			 "gets the board reset", cfg->watchdog_shutdown_timeout_ms / 1000,
-			 (unsigned long long)longest);
-}
-
 /* 4a. The event loop, and what it watches from the start: signals, the
  * watchdog, the control socket. Returns false when it cannot go on. */
 static bool boot_loop(const struct config *cfg, const struct cli *o)
@@ -576,15 +463,9 @@ static bool boot_loop(const struct config *cfg, const struct cli *o)
 	if (g.sig.fd >= 0 && loop_add(&g.sig, EPOLLIN) < 0)
 		log_err("watch signalfd: %s", strerror(errno));
 	/* boxinit's tables, rebuilt from the configuration in force when
-	 * others break them (with modules still loading: once they are) */
-	if (!g.modules_later)
-		net_watch(supervise_config);
-	/* a watchdog whose driver may be one of the modules: armed once
-	 * they are in (on_modules) */
-	if (cfg->watchdog && g.modules_later && access(cfg->watchdog, F_OK) < 0)
-		g.watchdog_later = true;
-	else if (cfg->watchdog)
-		watchdog_check(cfg);
+	 * others break them, and the watchdog: now, or once the modules
+	 * are in */
+	host_loop_ready(cfg);
 	r = control_open(o->socket_path, &ctl_ops);
 	if (r < 0)
 		log_err("control socket %s: %s: boxctl will not work", o->socket_path,
@@ -622,9 +503,7 @@ static void boot_services(struct config *cfg, const char *fatal)
 		log_err("supervise: out of memory");
 	supervise_on_failure(failure_action);
 	supervise_on_boot_ready(boot_ready);
-	g.boot_cfg = cfg;
-	if (g.modules_later)
-		boot_modules(cfg);
+	host_modules(cfg);
 	tl = timeline_begin(TL_STEP, "start services");
 	supervise_start_all();
 	timeline_end(tl, true);
@@ -651,7 +530,7 @@ int main(int argc, char **argv)
 		return 1;
 	cfg = boot_config(&fatal);                              /* 2 */
 	apply_logging(cfg, &o, dir_from_flag);
-	boot_host(cfg);                                         /* 3 */
+	host_boot(cfg, g.pid1);                                 /* 3 */
 	if (!boot_loop(cfg, &o))                                /* 4 */
 		return 1;
 	boot_services(cfg, fatal);      /* "ready: ..." once they are */
