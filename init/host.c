@@ -13,6 +13,7 @@
 #include "log.h"
 #include "loop.h"
 #include "net.h"
+#include "shutdown.h"
 #include "supervise.h"
 #include "timeline.h"
 #include "watchdog.h"

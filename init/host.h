@@ -12,8 +12,6 @@
 
 #include "config.h"
 
-#define SHUTDOWN_GRACE_MS 1000u  /* on top of the largest stop_timeout */
-
 /*
  * host_boot - step 3: hostname and lo up (@pid1), then the machine's
  * network (net_host_setup()); with modules to load, the network waits for

@@ -3,6 +3,9 @@
 #ifndef BOXINIT_SHUTDOWN_H
 #define BOXINIT_SHUTDOWN_H
 
+/* the shutdown's grace: SIGKILL this long after the largest stop_timeout */
+#define SHUTDOWN_GRACE_MS 1000u
+
 /*
  * shutdown_final - SIGKILL whatever is left, reap it (bounded by 1 s),
  * sync, unmount, and reboot(2) with @cmd (RB_AUTOBOOT, RB_POWER_OFF,

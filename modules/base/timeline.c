@@ -25,15 +25,22 @@ static struct tl_entry *entry(int id)
 	return id >= 0 && (size_t)id < nsteps ? &steps[id] : NULL;
 }
 
-int timeline_begin(enum tl_kind kind, const char *name)
+/* The next free entry, or NULL (full: counted as dropped). */
+static struct tl_entry *next_slot(void)
 {
-	struct tl_entry *e;
-
 	if (nsteps == TIMELINE_MAX) {
 		dropped++;
-		return -1;
+		return NULL;
 	}
-	e = &steps[nsteps];
+	return &steps[nsteps];
+}
+
+int timeline_begin(enum tl_kind kind, const char *name)
+{
+	struct tl_entry *e = next_slot();
+
+	if (!e)
+		return -1;
 	e->kind = kind;
 	e->outcome = TL_PENDING;
 	e->critical = false;
@@ -45,11 +52,11 @@ int timeline_begin(enum tl_kind kind, const char *name)
 
 int timeline_add(const struct tl_entry *e)
 {
-	if (nsteps == TIMELINE_MAX) {
-		dropped++;
+	struct tl_entry *slot = next_slot();
+
+	if (!slot)
 		return -1;
-	}
-	steps[nsteps] = *e;
+	*slot = *e;
 	return (int)nsteps++;
 }
 

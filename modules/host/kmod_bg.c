@@ -2,8 +2,6 @@
 /* kmod_bg: the boot's modules loaded by a child. See kmod_bg.h. */
 #include <errno.h>
 #include <fcntl.h>
-#include <signal.h>
-#include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
